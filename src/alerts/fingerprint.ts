@@ -1,0 +1,141 @@
+import type { Alert, AlertHead, Labels } from './model.js';
+
+/*
+ * Alertmanager identifies an alert by the fingerprint of its label set (prometheus/common model
+ * labelSetToFingerprint): FNV-1a 64 over the label names in sorted order, each name and value
+ * followed by the separator byte 0xff, rendered as 16 lower-case hex digits. We use the same
+ * definition so an alert has the same id in Sentinel and in Alertmanager.
+ *
+ * JavaScript numbers cannot hold 64-bit products and BigInt is slow on the ingest path, so the state
+ * is four 16-bit limbs (least significant first) and the multiplication by the FNV prime
+ * 2^40 + 0x1b3 is done as h * 0x1b3 + (h << 40) with explicit carries.
+ */
+
+const SEPARATOR = 0xff;
+const encoder = new TextEncoder();
+
+class Fnv1a64 {
+  private a0 = 0x2325; // offset basis 0xcbf29ce484222325
+  private a1 = 0x8422;
+  private a2 = 0x9ce4;
+  private a3 = 0xcbf2;
+
+  byte(b: number): void {
+    const a0 = this.a0 ^ b;
+    const a1 = this.a1;
+    const c0 = a0 * 0x1b3;
+    const c1 = a1 * 0x1b3 + (c0 >>> 16);
+    // (h << 40) contributes h's bits 0..7 to limb 2 (at bit 8) and bits 8..23 to limb 3.
+    const c2 = this.a2 * 0x1b3 + (c1 >>> 16) + ((a0 & 0xff) << 8);
+    const c3 = this.a3 * 0x1b3 + (c2 >>> 16) + ((a0 >>> 8) | ((a1 & 0xff) << 8));
+    this.a0 = c0 & 0xffff;
+    this.a1 = c1 & 0xffff;
+    this.a2 = c2 & 0xffff;
+    this.a3 = c3 & 0xffff;
+  }
+
+  string(s: string): void {
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      // For ASCII the UTF-8 bytes are the character codes: no encoder allocation on the hot path.
+      for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+      return;
+    }
+    const bytes = encoder.encode(s);
+    for (let i = 0; i < bytes.length; i++) this.byte(bytes[i]!);
+  }
+
+  hex(): string {
+    return (
+      this.a3.toString(16).padStart(4, '0') +
+      this.a2.toString(16).padStart(4, '0') +
+      this.a1.toString(16).padStart(4, '0') +
+      this.a0.toString(16).padStart(4, '0')
+    );
+  }
+}
+
+/** Go sorts label names by byte order; comparing UTF-16 code units agrees for valid label names (ASCII). */
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function fingerprintLabels(labels: Labels): string {
+  const names = Object.keys(labels).sort(byCodeUnit);
+  const h = new Fnv1a64();
+  for (const name of names) {
+    h.string(name);
+    h.byte(SEPARATOR);
+    h.string(labels[name]!);
+    h.byte(SEPARATOR);
+  }
+  return h.hex();
+}
+
+/** A 64-bit FNV-1a hex digest of parts joined by the separator byte; used for signatures. */
+export function hashParts(parts: readonly string[]): string {
+  const h = new Fnv1a64();
+  for (const part of parts) {
+    h.string(part);
+    h.byte(SEPARATOR);
+  }
+  return h.hex();
+}
+
+// Hashes by object: an ingested alert and the stored alert made from it share the result.
+const contentHashes = new WeakMap<object, string>();
+
+/** Everything a re-send of an alert can change, hashed: equal hashes mean a dedupe, not an update. */
+export function contentHash(a: {
+  title: string;
+  message: string;
+  severity: string;
+  source: string;
+  generatorUrl: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}): string {
+  const known = contentHashes.get(a);
+  if (known !== undefined) return known;
+  const h = new Fnv1a64();
+  for (const s of [a.title, a.message, a.severity, a.source, a.generatorUrl ?? '']) {
+    h.string(s);
+    h.byte(SEPARATOR);
+  }
+  for (const map of [a.labels, a.annotations]) {
+    for (const name of Object.keys(map).sort(byCodeUnit)) {
+      h.string(name);
+      h.byte(SEPARATOR);
+      h.string(map[name]!);
+      h.byte(SEPARATOR);
+    }
+    h.byte(0);
+  }
+  const hex = h.hex();
+  contentHashes.set(a, hex);
+  return hex;
+}
+
+/** Records that `b` has the same content as `a` (a stored alert made from an ingested one). */
+export function shareContentHash(a: object, b: object): void {
+  const known = contentHashes.get(a);
+  if (known !== undefined) contentHashes.set(b, known);
+}
+
+export function headOf(a: Alert): AlertHead {
+  return {
+    ref: a.ref,
+    fingerprint: a.fingerprint,
+    state: a.state,
+    occurrences: a.occurrences,
+    lastSeenAt: a.lastSeenAt,
+    updatedAt: a.updatedAt,
+    contentHash: contentHash(a),
+  };
+}

@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from './store/store.js';
+
+/** Prometheus metrics of one app instance (its own registry, so tests can build several apps). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly ingested: Counter<'api' | 'result'>;
+  readonly storeLatency: Histogram<'operation'>;
+  readonly ingestBatchSize: Histogram;
+
+  constructor(store: Store, pendingIngest: () => number) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'sentinel_' });
+    this.ingested = new Counter({
+      name: 'sentinel_alerts_ingested_total',
+      help: 'Alerts received, by API and outcome (created: raised a new alert; deduped: joined an existing alert, as a re-send, an update or a resolve; rejected: refused with a 4xx).',
+      labelNames: ['api', 'result'],
+      registers: [this.registry],
+    });
+    this.storeLatency = new Histogram({
+      name: 'sentinel_store_operation_duration_seconds',
+      help: 'Time to run one store transaction, by operation.',
+      labelNames: ['operation'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.ingestBatchSize = new Histogram({
+      name: 'sentinel_ingest_batch_alerts',
+      help: 'Alerts committed together by one group-commit transaction.',
+      buckets: [1, 4, 16, 64, 256, 1024, 4096],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'sentinel_ingest_queue_alerts',
+      help: 'Alerts waiting for the next group commit.',
+      registers: [this.registry],
+      collect() {
+        this.set(pendingIngest());
+      },
+    });
+    new Gauge({
+      name: 'sentinel_alerts',
+      help: 'Stored alerts by state, processing status and severity.',
+      labelNames: ['state', 'status', 'severity'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const row of await store.countAlerts()) {
+          this.set({ state: row.state, status: row.status, severity: row.severity }, row.count);
+        }
+      },
+    });
+  }
+
+  /** Counts accepted alerts of one ingest request by outcome. */
+  countIngested(api: 'v1' | 'v2', results: readonly { deduped: boolean }[]): void {
+    let deduped = 0;
+    for (const r of results) if (r.deduped) deduped++;
+    if (deduped > 0) this.ingested.inc({ api, result: 'deduped' }, deduped);
+    if (results.length > deduped) this.ingested.inc({ api, result: 'created' }, results.length - deduped);
+  }
+
+  /** Times an async store operation into sentinel_store_operation_duration_seconds. */
+  async time<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    const end = this.storeLatency.startTimer({ operation });
+    try {
+      return await fn();
+    } finally {
+      end();
+    }
+  }
+}

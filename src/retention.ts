@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { PurgeResult, Store } from './store/store.js';
+
+export interface RetentionOptions {
+  maxAgeMs: number;
+  intervalMs: number;
+  batchSize: number;
+}
+
+/**
+ * Deletes resolved or acked alerts, closed incidents and orphaned events older than maxAge, in
+ * bounded batches so a large backlog never holds the write lock for long. Runs every interval;
+ * stop() waits for a pass in progress.
+ */
+export class RetentionJob {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly options: RetentionOptions,
+    private readonly log?: Pick<Logger, 'info' | 'error'>,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.running) await this.running;
+  }
+
+  /** One full pass: batches until a batch deletes nothing more. Returns the totals. */
+  async runOnce(): Promise<PurgeResult> {
+    const cutoff = this.clock.now() - this.options.maxAgeMs;
+    const total: PurgeResult = { alerts: 0, events: 0, incidents: 0 };
+    for (;;) {
+      const r = await this.store.purgeExpired(cutoff, this.options.batchSize);
+      total.alerts += r.alerts;
+      total.events += r.events;
+      total.incidents += r.incidents;
+      const full =
+        r.alerts >= this.options.batchSize ||
+        r.events >= this.options.batchSize ||
+        r.incidents >= this.options.batchSize;
+      if (!full || this.stopped) break;
+      // Let request handlers run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return total;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.runOnce()
+        .then((r) => {
+          if (r.alerts + r.events + r.incidents > 0)
+            this.log?.info({ purged: r }, 'retention pass deleted expired records');
+        })
+        .catch((err: unknown) => this.log?.error({ err }, 'retention pass failed'))
+        .finally(() => {
+          this.running = null;
+          this.schedule();
+        });
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,190 @@
+import type {
+  Alert,
+  AlertState,
+  EventType,
+  ProcessingStatus,
+  Severity,
+  StoredEvent,
+} from '../../alerts/model.js';
+import type { Incident, IncidentSeverity, IncidentStatus } from '../../incidents/model.js';
+
+/** Row shapes as better-sqlite3 returns them, and their mapping to the domain types. */
+
+export interface AlertRow {
+  id: number;
+  ref: string;
+  fingerprint: string;
+  signature: string;
+  is_current: number;
+  source: string;
+  service: string;
+  kind: string | null;
+  title: string;
+  message: string;
+  severity: string;
+  labels: string;
+  annotations: string;
+  generator_url: string | null;
+  state: string;
+  status: string;
+  occurrences: number;
+  dedupe_ttl_ms: number;
+  starts_at: number;
+  last_seen_at: number;
+  resolved_at: number | null;
+  created_at: number;
+  updated_at: number;
+  owner: string | null;
+  lock_until: number | null;
+  retry_at: number | null;
+  last_error: string | null;
+  fail_count: number;
+  ack_note: string | null;
+  acked_by: string | null;
+  acked_at: number | null;
+  incident_ref: string | null;
+}
+
+export function alertFromRow(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    ref: r.ref,
+    fingerprint: r.fingerprint,
+    signature: r.signature,
+    current: r.is_current === 1,
+    source: r.source,
+    service: r.service,
+    kind: r.kind,
+    title: r.title,
+    message: r.message,
+    severity: r.severity as Severity,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    annotations: JSON.parse(r.annotations) as Record<string, string>,
+    generatorUrl: r.generator_url,
+    state: r.state as AlertState,
+    status: r.status as ProcessingStatus,
+    occurrences: r.occurrences,
+    dedupeTtlMs: r.dedupe_ttl_ms,
+    startsAt: r.starts_at,
+    lastSeenAt: r.last_seen_at,
+    resolvedAt: r.resolved_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    owner: r.owner,
+    lockUntil: r.lock_until,
+    retryAt: r.retry_at,
+    lastError: r.last_error,
+    failCount: r.fail_count,
+    ackNote: r.ack_note,
+    ackedBy: r.acked_by,
+    ackedAt: r.acked_at,
+    incidentRef: r.incident_ref,
+  };
+}
+
+/** Named parameters for the insert and full-update statements. */
+export function alertParams(a: Alert): Record<string, string | number | null> {
+  return {
+    ref: a.ref,
+    fingerprint: a.fingerprint,
+    signature: a.signature,
+    is_current: a.current ? 1 : 0,
+    source: a.source,
+    service: a.service,
+    kind: a.kind,
+    title: a.title,
+    message: a.message,
+    severity: a.severity,
+    labels: JSON.stringify(a.labels),
+    annotations: JSON.stringify(a.annotations),
+    generator_url: a.generatorUrl,
+    state: a.state,
+    status: a.status,
+    occurrences: a.occurrences,
+    dedupe_ttl_ms: a.dedupeTtlMs,
+    starts_at: a.startsAt,
+    last_seen_at: a.lastSeenAt,
+    resolved_at: a.resolvedAt,
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
+    owner: a.owner,
+    lock_until: a.lockUntil,
+    retry_at: a.retryAt,
+    last_error: a.lastError,
+    fail_count: a.failCount,
+    ack_note: a.ackNote,
+    acked_by: a.ackedBy,
+    acked_at: a.ackedAt,
+    incident_ref: a.incidentRef,
+  };
+}
+
+export interface EventRow {
+  id: number;
+  at: number;
+  type: string;
+  alert_ref: string | null;
+  incident_ref: string | null;
+  actor: string | null;
+  data: string;
+}
+
+export function eventFromRow(r: EventRow): StoredEvent {
+  return {
+    id: r.id,
+    at: r.at,
+    type: r.type as EventType,
+    alertRef: r.alert_ref,
+    incidentRef: r.incident_ref,
+    actor: r.actor,
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  };
+}
+
+export interface IncidentRow {
+  id: number;
+  ref: string;
+  signature: string;
+  service: string;
+  title: string;
+  severity: string;
+  status: string;
+  alert_count: number;
+  created_at: number;
+  updated_at: number;
+  resolved_at: number | null;
+  closed_at: number | null;
+}
+
+export function incidentFromRow(r: IncidentRow): Incident {
+  return {
+    id: r.id,
+    ref: r.ref,
+    signature: r.signature,
+    service: r.service,
+    title: r.title,
+    severity: r.severity as IncidentSeverity,
+    status: r.status as IncidentStatus,
+    alertCount: r.alert_count,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    resolvedAt: r.resolved_at,
+    closedAt: r.closed_at,
+  };
+}
+
+export function incidentParams(i: Incident): Record<string, string | number | null> {
+  return {
+    ref: i.ref,
+    signature: i.signature,
+    service: i.service,
+    title: i.title,
+    severity: i.severity,
+    status: i.status,
+    alert_count: i.alertCount,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+    resolved_at: i.resolvedAt,
+    closed_at: i.closedAt,
+  };
+}
