@@ -17,6 +17,8 @@ export class RetentionJob {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
+  /** Set by stop() so a pass in progress ends after its current batch. */
+  private stopping = false;
 
   constructor(
     private readonly store: Store,
@@ -28,11 +30,13 @@ export class RetentionJob {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.stopping = false;
     this.schedule();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.running) await this.running;
@@ -51,7 +55,7 @@ export class RetentionJob {
         r.alerts >= this.options.batchSize ||
         r.events >= this.options.batchSize ||
         r.incidents >= this.options.batchSize;
-      if (!full || this.stopped) break;
+      if (!full || this.stopping) break;
       // Let request handlers run between batches.
       await new Promise((resolve) => setImmediate(resolve));
     }

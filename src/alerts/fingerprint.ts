@@ -78,13 +78,48 @@ export function fingerprintLabels(labels: Labels): string {
   return h.hex();
 }
 
-/** A 64-bit FNV-1a hex digest of parts joined by the separator byte; used for signatures. */
-export function hashParts(parts: readonly string[]): string {
-  const h = new Fnv1a64();
-  for (const part of parts) {
-    h.string(part);
-    h.byte(SEPARATOR);
+/**
+ * A 53-bit hash of UTF-16 code units (two Math.imul-mixed 32-bit lanes, as in cyrb53), several
+ * times faster than the 4-limb FNV above. For Sentinel's own identities (signatures, content
+ * equality), where Alertmanager compatibility does not apply.
+ */
+class FastHash {
+  private h1 = 0xdeadbeef;
+  private h2 = 0x41c6ce57;
+
+  string(s: string): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
   }
+
+  /** A string preceded by its length, so no two different sequences of parts hash alike by concatenation. */
+  part(s: string): void {
+    this.h1 = Math.imul(this.h1 ^ s.length, 2654435761);
+    this.h2 = Math.imul(this.h2 ^ s.length, 1597334677);
+    this.string(s);
+  }
+
+  hex(): string {
+    let h1 = Math.imul(this.h1 ^ (this.h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(this.h2 ^ (this.h2 >>> 13), 3266489909);
+    let h2 = Math.imul(this.h2 ^ (this.h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    const n = 4294967296 * (2097151 & h2) + (h1 >>> 0);
+    return n.toString(16).padStart(14, '0');
+  }
+}
+
+/** A hash of a sequence of strings; used for signatures. */
+export function hashParts(parts: readonly string[]): string {
+  const h = new FastHash();
+  for (const part of parts) h.part(part);
   return h.hex();
 }
 
@@ -103,19 +138,15 @@ export function contentHash(a: {
 }): string {
   const known = contentHashes.get(a);
   if (known !== undefined) return known;
-  const h = new Fnv1a64();
-  for (const s of [a.title, a.message, a.severity, a.source, a.generatorUrl ?? '']) {
-    h.string(s);
-    h.byte(SEPARATOR);
-  }
+  const h = new FastHash();
+  for (const s of [a.title, a.message, a.severity, a.source, a.generatorUrl ?? '']) h.part(s);
   for (const map of [a.labels, a.annotations]) {
-    for (const name of Object.keys(map).sort(byCodeUnit)) {
-      h.string(name);
-      h.byte(SEPARATOR);
-      h.string(map[name]!);
-      h.byte(SEPARATOR);
+    const names = Object.keys(map).sort(byCodeUnit);
+    h.part(String(names.length));
+    for (const name of names) {
+      h.part(name);
+      h.part(map[name]!);
     }
-    h.byte(0);
   }
   const hex = h.hex();
   contentHashes.set(a, hex);

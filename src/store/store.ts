@@ -48,6 +48,8 @@ export interface ClaimQuery {
 export interface EventQuery {
   after: number;
   limit: number;
+  /** Take the newest `limit` events after `after` instead of the oldest; still returned oldest first. */
+  newest?: boolean;
   alertRef?: string;
   incidentRef?: string;
 }

@@ -233,6 +233,11 @@ describe.each(BACKENDS)('store contract: %s', (backend) => {
       after = page[page.length - 1]!.id;
     }
     expect(seen).toEqual(ids);
+    const newest = await store.listEvents({ after: 0, limit: 3, newest: true });
+    expect(newest.map((e) => e.id)).toEqual(ids.slice(-3));
+    const [alertRef] = all.map((e) => e.alertRef);
+    const mine = await store.listEvents({ after: 0, limit: 1, newest: true, alertRef: alertRef! });
+    expect(mine.map((e) => e.type)).toEqual(['deduped']);
   });
 
   it('lists with filters, text search and keyset pagination', async () => {
@@ -399,6 +404,20 @@ describe.each(BACKENDS)('store contract: %s', (backend) => {
     expect(await store.getAlert(live!.alert_ref)).not.toBeNull();
     expect((await store.listEvents({ after: 0, limit: 10, alertRef: live!.alert_ref })).length).toBe(1);
     expect(await store.getAlert(fresh!.alert_ref)).not.toBeNull();
+  });
+
+  it('never reuses an event id, even after retention deleted the newest events', async () => {
+    const [a] = await alerts.ingest([prepared({ labels: { n: 'reuse' } })]);
+    await alerts.resolve(a!.alert_ref, { actor: null, note: null });
+    const before = await store.listEvents({ after: 0, limit: 100 });
+    const maxBefore = Math.max(...before.map((e) => e.id));
+    clock.advance(40 * 24 * 60 * MIN);
+    expect((await store.purgeExpired(clock.now() - 30 * 24 * 60 * MIN, 100)).alerts).toBe(1);
+    expect(await store.listEvents({ after: 0, limit: 100 })).toEqual([]);
+    await alerts.ingest([prepared({ labels: { n: 'after' } })]);
+    const after = await store.listEvents({ after: 0, limit: 100 });
+    expect(after).toHaveLength(1);
+    expect(after[0]!.id).toBeGreaterThan(maxBefore);
   });
 
   it('rolls back everything a failed transaction wrote', async () => {

@@ -172,7 +172,8 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const alert = await ctx.store.getAlert(ref);
     if (!alert) throw new SentinelError('alert_not_found', `no alert ${ref}`);
-    const events = await ctx.store.listEvents({ after: 0, limit: 200, alertRef: ref });
+    // The newest 200: what an operator looking at a busy alert needs; older ones via /api/v1/events.
+    const events = await ctx.store.listEvents({ after: 0, limit: 200, alertRef: ref, newest: true });
     return { alert: alertToApi(alert), events: events.map(eventToApi) };
   });
 

@@ -13,7 +13,8 @@ import type {
   Store,
   StoreTx,
 } from '../store.js';
-import { MIGRATIONS, runMigrations } from './migrations.js';
+import { schemaLockKey } from './locks.js';
+import { migrate } from './migrations.js';
 import {
   ALERT_SELECT,
   alertFromRow,
@@ -21,10 +22,14 @@ import {
   eventFromRow,
   INCIDENT_SELECT,
   incidentFromRow,
+  msOf,
+  num,
   toTs,
   type AlertRow,
+  type CountSqlRow,
   type EventRow,
   type IncidentRow,
+  type SignatureCountRow,
 } from './rows.js';
 import { PgTx } from './tx.js';
 
@@ -36,63 +41,130 @@ export interface PostgresStoreOptions {
 }
 
 const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
-// Conflicts between replicas that a rerun resolves: unique violation (two replicas raised the same
-// new alert), deadlock, serialization failure.
+
+// Conflicts between transactions that a rerun resolves: unique violation (two replicas raised the
+// same new alert; the rerun finds it and dedupes), deadlock, serialization failure. Only pg errors
+// carry these SQLSTATE codes; Sentinel's own errors use words.
 const RETRYABLE = new Set(['23505', '40P01', '40001']);
 const MAX_ATTEMPTS = 5;
+
+function sqlState(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
 
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
+/**
+ * The connection string and startup `options` that put every connection in `schema`. Set at
+ * connection start rather than with SET after connecting: no extra round trip, and it survives a
+ * RESET ALL. pg lets an `options` parameter in the URL replace the `options` we pass, which would
+ * silently put the tables in the wrong schema, so one in the URL is merged into ours instead.
+ */
+function connectionSettings(url: string, schema: string): { connectionString: string; options: string } {
+  // force_custom_plan: see the note on named statements in tx.ts.
+  const searchPath = `-c search_path=${quoteIdent(schema)} -c plan_cache_mode=force_custom_plan`;
+  if (!/[?&]options=/.test(url)) return { connectionString: url, options: searchPath };
+  const parsed = new URL(url);
+  const given = parsed.searchParams.get('options') ?? '';
+  parsed.searchParams.delete('options');
+  // Later -c settings win, so ours goes last.
+  return { connectionString: parsed.toString(), options: `${given} ${searchPath}`.trim() };
+}
+
+/** Creates the schema unless it exists; checks first, so a role without CREATE can use an existing one. */
+async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
+  const { rowCount } = await pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+  if (rowCount !== 0) return;
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+  } catch (err) {
+    // Two replicas creating it at the same moment: IF NOT EXISTS does not cover that race.
+    const code = sqlState(err);
+    if (code !== '23505' && code !== '42P06') throw err;
+  }
+}
+
 /** PostgreSQL via pg: several Sentinel replicas can share one database. */
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
+  private closed = false;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
+    /** Advisory lock key of this installation (see locks.ts). */
+    private readonly lockKey: number,
   ) {}
 
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
     const schema = opts.schema ?? 'public';
-    if (!SCHEMA_RE.test(schema))
-      throw new Error(`invalid schema name ${JSON.stringify(schema)}: use [a-z_][a-z0-9_]*`);
+    if (!SCHEMA_RE.test(schema)) {
+      throw new Error(`invalid schema name ${JSON.stringify(schema)}: use [a-z_][a-z0-9_]* (at most 63)`);
+    }
+    const poolSize = opts.poolSize ?? 10;
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`invalid pool size ${poolSize}`);
     const pool = new pg.Pool({
-      connectionString: opts.url,
-      max: opts.poolSize ?? 10,
-      options: `-c search_path=${schema}`,
+      ...connectionSettings(opts.url, schema),
+      max: poolSize,
       // A query that cannot get a connection within this time fails (503) instead of hanging a request.
       connectionTimeoutMillis: 10_000,
+      application_name: 'sentinel',
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
-    const client = await pool.connect();
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    } finally {
-      client.release();
+      await ensureSchema(pool, schema);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
     }
-    return new PostgresStore(pool, schema);
+    return new PostgresStore(pool, schema, schemaLockKey(schema));
+  }
+
+  /** The schema this store works in (for tests and operators). */
+  get schemaName(): string {
+    return this.schema;
   }
 
   async migrate(): Promise<MigrationReport> {
     const client = await this.pool.connect();
+    let failed = false;
     try {
-      const applied = await runMigrations(client);
-      return { applied, current: MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0 };
+      return await migrate(client, this.lockKey);
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
-      client.release();
+      // After a failed migration the connection's state is not worth reasoning about; it is rare
+      // enough to just open a new one.
+      client.release(failed);
     }
   }
 
-  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.run(fn);
+  }
+
+  /**
+   * BEGIN, fn, the buffered events, COMMIT; reruns fn on the conflicts in RETRYABLE. The connection
+   * goes back to the pool before the backoff, and is discarded if ROLLBACK failed (the connection
+   * may be dead or mid-transaction).
+   */
+  private async run<T>(fn: (tx: PgTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
-      let broken = false;
+      const tx = new PgTx(client, this.lockKey);
+      let discard = false;
       try {
         await client.query('BEGIN');
-        const tx = new PgTx(client);
         const result = await fn(tx);
         await tx.flushEvents();
         await client.query('COMMIT');
@@ -101,14 +173,16 @@ export class PostgresStore implements Store {
         try {
           await client.query('ROLLBACK');
         } catch {
-          broken = true;
+          discard = true;
         }
-        const code = (err as { code?: string }).code;
+        const code = sqlState(err);
         if (code === undefined || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;
-        await sleep(Math.random() * 10 * attempt);
       } finally {
-        client.release(broken);
+        tx.finish();
+        client.release(discard);
       }
+      // Random, growing with each attempt, so the transactions that collided do not collide again.
+      await sleep(Math.random() * 5 * 2 ** attempt);
     }
   }
 
@@ -136,11 +210,13 @@ export class PostgresStore implements Store {
     if (q.seenSince !== undefined) add((p) => `last_seen_at >= ${toTs(`${p}::float8`)}`, q.seenSince);
     if (q.beforeId !== undefined) add((p) => `id < ${p}`, q.beforeId);
     if (q.text !== undefined && q.text !== '') {
+      // Backslash is ILIKE's default escape character.
       add((p) => `(title ILIKE ${p} OR message ILIKE ${p} OR service ILIKE ${p})`, `%${escapeLike(q.text)}%`);
     }
     params.push(q.limit);
     return this.alerts(
-      `SELECT ${ALERT_SELECT} FROM alerts ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT $${params.length}`,
+      `SELECT ${ALERT_SELECT} FROM alerts ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
+       ORDER BY id DESC LIMIT $${params.length}`,
       params,
     );
   }
@@ -157,48 +233,57 @@ export class PostgresStore implements Store {
       sql += ` AND incident_ref = $${params.length}`;
     }
     params.push(q.limit);
-    sql += ` ORDER BY id LIMIT $${params.length}`;
-    return (await this.pool.query<EventRow>(sql, params)).rows.map(eventFromRow);
+    sql += ` ORDER BY id ${q.newest ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
+    const rows = (await this.pool.query<EventRow>(sql, params)).rows.map(eventFromRow);
+    return q.newest ? rows.reverse() : rows;
   }
 
   async countAlerts(seenSince?: number): Promise<CountRow[]> {
-    const { rows } = await this.pool.query<{
-      state: string;
-      status: string;
-      severity: string;
-      count: string;
-    }>(
-      `SELECT state, status, severity, count(*) AS count FROM alerts
-       WHERE $1::float8 IS NULL OR last_seen_at >= ${toTs('$1')} GROUP BY state, status, severity`,
-      [seenSince ?? null],
-    );
-    return rows.map((r) => ({ ...r, count: Number(r.count) }) as CountRow);
+    const { rows } =
+      seenSince === undefined
+        ? await this.pool.query<CountSqlRow>(
+            'SELECT state, status, severity, count(*) AS count FROM alerts GROUP BY state, status, severity',
+          )
+        : await this.pool.query<CountSqlRow>(
+            `SELECT state, status, severity, count(*) AS count FROM alerts
+             WHERE last_seen_at >= ${toTs('$1::float8')} GROUP BY state, status, severity`,
+            [seenSince],
+          );
+    return rows.map((r) => ({
+      state: r.state as CountRow['state'],
+      status: r.status as CountRow['status'],
+      severity: r.severity as CountRow['severity'],
+      count: num(r.count),
+    }));
   }
 
   async topSignatures(seenSince: number, limit: number): Promise<SignatureCount[]> {
-    const { rows } = await this.pool.query<{
-      signature: string;
-      service: string;
-      title: string;
-      alerts: string;
-      occurrences: string;
-      last_seen_at: number;
-    }>(
-      `SELECT signature,
-              (array_agg(service ORDER BY last_seen_at DESC, id DESC))[1] AS service,
-              (array_agg(title ORDER BY last_seen_at DESC, id DESC))[1] AS title,
-              count(*) AS alerts, sum(occurrences) AS occurrences,
-              round(extract(epoch from max(last_seen_at)) * 1000)::float8 AS last_seen_at
-       FROM alerts WHERE last_seen_at >= ${toTs('$1::float8')}
-       GROUP BY signature ORDER BY count(*) DESC, sum(occurrences) DESC, signature LIMIT $2`,
+    // Aggregate first, then fetch service and title of each winner's newest alert through the
+    // (signature, last_seen_at) index, rather than carrying every title through the grouping.
+    const { rows } = await this.pool.query<SignatureCountRow>(
+      `SELECT g.signature, newest.service, newest.title, g.alerts, g.occurrences,
+              ${msOf('g.last_seen')} AS last_seen_at
+       FROM (
+         SELECT signature, count(*) AS alerts, sum(occurrences) AS occurrences, max(last_seen_at) AS last_seen
+         FROM alerts WHERE last_seen_at >= ${toTs('$1::float8')}
+         GROUP BY signature
+         ORDER BY count(*) DESC, sum(occurrences) DESC, signature
+         LIMIT $2
+       ) g
+       CROSS JOIN LATERAL (
+         SELECT service, title FROM alerts a
+         WHERE a.signature = g.signature AND a.last_seen_at >= ${toTs('$1::float8')}
+         ORDER BY a.last_seen_at DESC, a.id DESC LIMIT 1
+       ) newest
+       ORDER BY g.alerts DESC, g.occurrences DESC, g.signature`,
       [seenSince, limit],
     );
     return rows.map((r) => ({
       signature: r.signature,
       service: r.service,
       title: r.title,
-      alerts: Number(r.alerts),
-      occurrences: Number(r.occurrences),
+      alerts: num(r.alerts),
+      occurrences: num(r.occurrences),
       lastSeenAt: r.last_seen_at,
     }));
   }
@@ -212,17 +297,25 @@ export class PostgresStore implements Store {
   }
 
   async listIncidents(q: IncidentQuery): Promise<Incident[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.statusIn && q.statusIn.length > 0) {
+      params.push(q.statusIn);
+      where.push(`status = ANY($${params.length}::text[])`);
+    }
+    if (q.service !== undefined) {
+      params.push(q.service);
+      where.push(`service = $${params.length}`);
+    }
+    if (q.beforeId !== undefined) {
+      params.push(q.beforeId);
+      where.push(`id < $${params.length}`);
+    }
+    params.push(q.limit);
     const { rows } = await this.pool.query<IncidentRow>(
-      `SELECT ${INCIDENT_SELECT} FROM incidents
-       WHERE ($1::text[] IS NULL OR status = ANY($1::text[])) AND ($2::text IS NULL OR service = $2)
-         AND ($3::bigint IS NULL OR id < $3)
-       ORDER BY id DESC LIMIT $4`,
-      [
-        q.statusIn && q.statusIn.length > 0 ? q.statusIn : null,
-        q.service ?? null,
-        q.beforeId ?? null,
-        q.limit,
-      ],
+      `SELECT ${INCIDENT_SELECT} FROM incidents ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
+       ORDER BY id DESC LIMIT $${params.length}`,
+      params,
     );
     return rows.map(incidentFromRow);
   }
@@ -235,54 +328,9 @@ export class PostgresStore implements Store {
     return rows.map((r) => r.alert_ref);
   }
 
-  async purgeExpired(cutoff: number, batchSize: number): Promise<PurgeResult> {
-    return this.transaction(async (tx) => {
-      const client = (tx as PgTx).client;
-      const alerts = await client.query<{ ref: string }>(
-        // Alerts of an incident that is not closed stay: they are part of its record.
-        `SELECT ref FROM alerts
-         WHERE (state = 'resolved' OR status = 'acked') AND updated_at < ${toTs('$1::float8')}
-           AND (incident_ref IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.ref = alerts.incident_ref AND i.status = 'closed'))
-         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [cutoff, batchSize],
-      );
-      const alertRefs = alerts.rows.map((r) => r.ref);
-      let events = 0;
-      if (alertRefs.length > 0) {
-        events +=
-          (await client.query('DELETE FROM events WHERE alert_ref = ANY($1::text[])', [alertRefs]))
-            .rowCount ?? 0;
-        await client.query('DELETE FROM incident_alerts WHERE alert_ref = ANY($1::text[])', [alertRefs]);
-        await client.query('DELETE FROM alerts WHERE ref = ANY($1::text[])', [alertRefs]);
-      }
-      const incidents = await client.query<{ ref: string }>(
-        `SELECT ref FROM incidents WHERE status = 'closed' AND updated_at < ${toTs('$1::float8')}
-         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [cutoff, batchSize],
-      );
-      const incidentRefs = incidents.rows.map((r) => r.ref);
-      if (incidentRefs.length > 0) {
-        events +=
-          (await client.query('DELETE FROM events WHERE incident_ref = ANY($1::text[])', [incidentRefs]))
-            .rowCount ?? 0;
-        await client.query('DELETE FROM incident_alerts WHERE incident_ref = ANY($1::text[])', [
-          incidentRefs,
-        ]);
-        await client.query('DELETE FROM incidents WHERE ref = ANY($1::text[])', [incidentRefs]);
-      }
-      events +=
-        (
-          await client.query(
-            `DELETE FROM events WHERE id IN (
-               SELECT e.id FROM events e WHERE e.at < ${toTs('$1::float8')}
-                 AND (e.alert_ref IS NULL OR NOT EXISTS (SELECT 1 FROM alerts a WHERE a.ref = e.alert_ref))
-                 AND (e.incident_ref IS NULL OR NOT EXISTS (SELECT 1 FROM incidents i WHERE i.ref = e.incident_ref))
-               ORDER BY e.id LIMIT $2)`,
-            [cutoff, batchSize],
-          )
-        ).rowCount ?? 0;
-      return { alerts: alertRefs.length, events, incidents: incidentRefs.length };
-    });
+  purgeExpired(cutoff: number, batchSize: number): Promise<PurgeResult> {
+    if (batchSize <= 0) return Promise.resolve({ alerts: 0, events: 0, incidents: 0 });
+    return this.run((tx) => tx.purge(cutoff, batchSize));
   }
 
   async ping(): Promise<void> {
@@ -290,11 +338,9 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    // pg throws if a pool is ended twice; tests and shutdown paths may both close.
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
-  }
-
-  /** The schema this store works in (for tests and operators). */
-  get schemaName(): string {
-    return this.schema;
   }
 }

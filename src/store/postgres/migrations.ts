@@ -1,9 +1,12 @@
 import type pg from 'pg';
+import type { MigrationReport } from '../store.js';
+import { MIGRATION_LOCK_CLASS } from './locks.js';
 
 /**
- * PostgreSQL schema as ordered, versioned migrations, applied in one transaction under an advisory
- * lock so several replicas starting together apply each exactly once. Times are timestamptz; the
- * store converts them to and from epoch milliseconds.
+ * The PostgreSQL schema as ordered, versioned migrations. A migration that has shipped is never
+ * edited: change the schema by appending one. Each is written to be idempotent as well (IF NOT
+ * EXISTS), so a database whose schema_migrations table was lost or restored separately can still
+ * be brought up to date.
  */
 export interface Migration {
   version: number;
@@ -16,7 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'alerts_events_incidents',
     sql: `
-      CREATE TABLE alerts (
+      CREATE TABLE IF NOT EXISTS alerts (
         id bigserial PRIMARY KEY,
         ref text NOT NULL UNIQUE,
         fingerprint text NOT NULL,
@@ -52,13 +55,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       -- At most one current alert per fingerprint: two replicas raising the same new alert at once
       -- collide here, and the loser's transaction reruns and dedupes instead.
-      CREATE UNIQUE INDEX alerts_current_fingerprint ON alerts (fingerprint) WHERE is_current;
-      CREATE INDEX alerts_status ON alerts (status, id);
-      CREATE INDEX alerts_service ON alerts (service, id);
-      CREATE INDEX alerts_last_seen ON alerts (last_seen_at);
-      CREATE INDEX alerts_retention ON alerts (updated_at) WHERE state = 'resolved' OR status = 'acked';
+      CREATE UNIQUE INDEX IF NOT EXISTS alerts_current_fingerprint ON alerts (fingerprint) WHERE is_current;
+      CREATE INDEX IF NOT EXISTS alerts_status ON alerts (status, id);
+      CREATE INDEX IF NOT EXISTS alerts_service ON alerts (service, id);
+      CREATE INDEX IF NOT EXISTS alerts_last_seen ON alerts (last_seen_at);
+      -- Partial: retention only ever looks at resolved or acked alerts, usually a minority of rows.
+      CREATE INDEX IF NOT EXISTS alerts_retention ON alerts (updated_at) WHERE state = 'resolved' OR status = 'acked';
 
-      CREATE TABLE events (
+      CREATE TABLE IF NOT EXISTS events (
         id bigserial PRIMARY KEY,
         at timestamptz NOT NULL,
         type text NOT NULL,
@@ -67,11 +71,11 @@ export const MIGRATIONS: readonly Migration[] = [
         actor text,
         data jsonb NOT NULL
       );
-      CREATE INDEX events_alert ON events (alert_ref, id) WHERE alert_ref IS NOT NULL;
-      CREATE INDEX events_incident ON events (incident_ref, id) WHERE incident_ref IS NOT NULL;
-      CREATE INDEX events_at ON events (at);
+      CREATE INDEX IF NOT EXISTS events_alert ON events (alert_ref, id) WHERE alert_ref IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS events_incident ON events (incident_ref, id) WHERE incident_ref IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS events_at ON events (at);
 
-      CREATE TABLE incidents (
+      CREATE TABLE IF NOT EXISTS incidents (
         id bigserial PRIMARY KEY,
         ref text NOT NULL UNIQUE,
         signature text NOT NULL,
@@ -85,44 +89,65 @@ export const MIGRATIONS: readonly Migration[] = [
         resolved_at timestamptz,
         closed_at timestamptz
       );
-      CREATE INDEX incidents_signature ON incidents (signature, status);
-      CREATE INDEX incidents_status ON incidents (status, id);
+      CREATE INDEX IF NOT EXISTS incidents_signature ON incidents (signature, status);
+      CREATE INDEX IF NOT EXISTS incidents_status ON incidents (status, id);
 
-      CREATE TABLE incident_alerts (
+      -- seq orders alerts attached in the same millisecond by attach order.
+      CREATE TABLE IF NOT EXISTS incident_alerts (
         incident_ref text NOT NULL,
         alert_ref text NOT NULL,
         attached_at timestamptz NOT NULL,
         seq bigserial,
         PRIMARY KEY (incident_ref, alert_ref)
       );
-      CREATE INDEX incident_alerts_alert ON incident_alerts (alert_ref);
+      CREATE INDEX IF NOT EXISTS incident_alerts_alert ON incident_alerts (alert_ref);
 
-      CREATE TABLE signature_state (
+      CREATE TABLE IF NOT EXISTS signature_state (
         signature text PRIMARY KEY,
         last_triage_at timestamptz,
         last_incident_ref text
       );
     `,
   },
+  {
+    version: 2,
+    name: 'alert_content_hash_signature_index',
+    sql: `
+      -- AlertHead.contentHash, stored so ingest decides dedupe vs update without reading labels and
+      -- annotations for every re-send. Rows from before this migration have NULL; the store
+      -- computes and stores their hash the first time ingest reads them.
+      ALTER TABLE alerts ADD COLUMN IF NOT EXISTS content_hash text;
+      -- Leading signature serves lookups by signature; last_seen_at lets topSignatures find the
+      -- newest alert of a signature without sorting all of them.
+      CREATE INDEX IF NOT EXISTS alerts_signature ON alerts (signature, last_seen_at);
+    `,
+  },
 ];
 
-// Any constant distinct from EVENT_LOG_LOCK; serialises migrations across replicas.
-const MIGRATION_LOCK = 0x53454e54;
+/** The newest version this code knows. */
+export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 
-export async function runMigrations(client: pg.PoolClient): Promise<string[]> {
+/**
+ * Applies pending migrations in one transaction on `client` (which must not be in a transaction).
+ * The advisory lock is taken before anything else, schema_migrations included, because two
+ * concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalog; a replica that waited
+ * finds everything applied and does nothing.
+ */
+export async function migrate(client: pg.ClientBase, lockKey: number): Promise<MigrationReport> {
   const applied: string[] = [];
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('SELECT pg_advisory_xact_lock($1::int4, $2::int4)', [MIGRATION_LOCK_CLASS, lockKey]);
     await client.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version integer PRIMARY KEY,
+         name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
     );
-    const done = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
-        (r) => r.version,
-      ),
-    );
-    for (const m of MIGRATIONS) {
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue;
       await client.query(m.sql);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
@@ -130,11 +155,13 @@ export async function runMigrations(client: pg.PoolClient): Promise<string[]> {
         m.name,
       ]);
       applied.push(`${m.version}_${m.name}`);
+      done.add(m.version);
     }
     await client.query('COMMIT');
+    // A database migrated by a newer Sentinel reports its own version, not ours.
+    return { applied, current: Math.max(0, ...done) };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   }
-  return applied;
 }

@@ -1,20 +1,43 @@
+import { contentHash } from '../../alerts/fingerprint.js';
 import type {
   Alert,
+  AlertHead,
   AlertState,
+  EventDraft,
   EventType,
+  Labels,
   ProcessingStatus,
   Severity,
   StoredEvent,
 } from '../../alerts/model.js';
-import type { Incident, IncidentSeverity, IncidentStatus } from '../../incidents/model.js';
+import type { Incident, IncidentSeverity, IncidentStatus, SignatureState } from '../../incidents/model.js';
 
-/**
- * Row mapping. Times travel as epoch milliseconds: written with to_timestamp(ms / 1000.0) and read
- * with extract(epoch ...) * 1000, both exact to the millisecond (float8 holds integers to 2^53).
+/*
+ * Row <-> domain mapping and the SQL fragments that go with it.
+ *
+ * Times travel as epoch milliseconds in both directions so that pg never parses a timestamptz into
+ * a Date (its text parser costs more than the arithmetic below, and a Date would drop any
+ * sub-millisecond part silently instead of rounding):
+ * - written as float8 with to_timestamp(ms / 1000.0). The float error at present-day magnitudes is
+ *   ~0.2 microseconds and to_timestamp rounds to whole microseconds, so an integer millisecond is
+ *   stored exactly;
+ * - read as round(extract(epoch FROM col) * 1000)::float8. extract returns numeric (exact) since
+ *   PostgreSQL 14, and the final round makes it exact on older servers too. pg parses float8 into
+ *   a JS number, so there is no bigint string to convert.
  */
 
-const ms = (column: string): string => `round(extract(epoch from ${column}) * 1000)::float8 AS ${column}`;
-export const toTs = (param: string): string => `to_timestamp(${param} / 1000.0)`;
+export const toTs = (expr: string): string => `to_timestamp(${expr} / 1000.0)`;
+const msOf = (expr: string): string => `round(extract(epoch FROM ${expr}) * 1000)::float8`;
+const ms = (column: string): string => `${msOf(column)} AS ${column}`;
+
+/** A nullable millisecond value read back from `msOf`. */
+type Ms = number | null;
+
+/** bigint (int8) columns and aggregates arrive as strings: ids stay far below 2^53. */
+const num = (v: string | number): number => (typeof v === 'number' ? v : Number(v));
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
 
 const ALERT_TIME_COLUMNS = [
   'starts_at',
@@ -26,7 +49,8 @@ const ALERT_TIME_COLUMNS = [
   'retry_at',
   'acked_at',
 ];
-const ALERT_PLAIN_COLUMNS = [
+
+export const ALERT_SELECT = [
   'id',
   'ref',
   'fingerprint',
@@ -51,8 +75,8 @@ const ALERT_PLAIN_COLUMNS = [
   'ack_note',
   'acked_by',
   'incident_ref',
-];
-export const ALERT_SELECT = [...ALERT_PLAIN_COLUMNS, ...ALERT_TIME_COLUMNS.map(ms)].join(', ');
+  ...ALERT_TIME_COLUMNS.map(ms),
+].join(', ');
 
 export interface AlertRow {
   id: string;
@@ -66,8 +90,8 @@ export interface AlertRow {
   title: string;
   message: string;
   severity: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
+  labels: Labels;
+  annotations: Labels;
   generator_url: string | null;
   state: string;
   status: string;
@@ -75,23 +99,23 @@ export interface AlertRow {
   dedupe_ttl_ms: string;
   starts_at: number;
   last_seen_at: number;
-  resolved_at: number | null;
+  resolved_at: Ms;
   created_at: number;
   updated_at: number;
   owner: string | null;
-  lock_until: number | null;
-  retry_at: number | null;
+  lock_until: Ms;
+  retry_at: Ms;
   last_error: string | null;
   fail_count: number;
   ack_note: string | null;
   acked_by: string | null;
-  acked_at: number | null;
+  acked_at: Ms;
   incident_ref: string | null;
 }
 
 export function alertFromRow(r: AlertRow): Alert {
   return {
-    id: Number(r.id),
+    id: num(r.id),
     ref: r.ref,
     fingerprint: r.fingerprint,
     signature: r.signature,
@@ -108,7 +132,7 @@ export function alertFromRow(r: AlertRow): Alert {
     state: r.state as AlertState,
     status: r.status as ProcessingStatus,
     occurrences: r.occurrences,
-    dedupeTtlMs: Number(r.dedupe_ttl_ms),
+    dedupeTtlMs: num(r.dedupe_ttl_ms),
     startsAt: r.starts_at,
     lastSeenAt: r.last_seen_at,
     resolvedAt: r.resolved_at,
@@ -126,40 +150,114 @@ export function alertFromRow(r: AlertRow): Alert {
   };
 }
 
-/** Column name, PostgreSQL array type of its parameter, how to read one element, and the value. */
-type ColumnSpec = [
-  name: string,
-  arrayType: string,
-  expr: (u: string) => string,
-  value: (a: Alert) => unknown,
-];
-const text = (name: string, value: (a: Alert) => unknown): ColumnSpec => [name, 'text[]', (u) => u, value];
-const time = (name: string, value: (a: Alert) => number | null): ColumnSpec => [
-  name,
-  'float8[]',
-  (u) => toTs(u),
-  value,
-];
+/*
+ * Stored content hashes carry a tag of the hash function that made them: the first characters of
+ * the hash of a fixed probe. If contentHash's definition changes in a later version, old stored
+ * hashes stop matching the tag and are recomputed from their row (PgTx.currentAlertsByFingerprint)
+ * instead of comparing unequal to every re-send and turning each into a spurious update.
+ */
+const HASH_TAG = contentHash({
+  title: 'sentinel content hash probe',
+  message: 'm',
+  severity: 'info',
+  source: 's',
+  generatorUrl: null,
+  labels: { a: '1', b: '2' },
+  annotations: { c: '3' },
+}).slice(0, 8);
 
-/** Every column but id, in one order shared by insert and update. */
-export const ALERT_WRITE_COLUMNS: readonly ColumnSpec[] = [
+export function storedContentHash(a: Alert): string {
+  return `${HASH_TAG}:${contentHash(a)}`;
+}
+
+/** The content hash in a stored value, or null if it is missing or made by another hash function. */
+export function contentHashOf(stored: string | null): string | null {
+  if (stored === null || !stored.startsWith(HASH_TAG) || stored.charCodeAt(HASH_TAG.length) !== 58) {
+    return null;
+  }
+  return stored.slice(HASH_TAG.length + 1);
+}
+
+/** What ingest reads for every fingerprint of a batch: no labels, no annotations. */
+export const HEAD_SELECT = `ref, fingerprint, state, occurrences, ${ms('last_seen_at')}, ${ms('updated_at')}, content_hash`;
+
+export interface HeadRow {
+  ref: string;
+  fingerprint: string;
+  state: string;
+  occurrences: number;
+  last_seen_at: number;
+  updated_at: number;
+  /** As written by storedContentHash; null on rows written before migration 2 and not since. */
+  content_hash: string | null;
+}
+
+export function headFromRow(r: HeadRow, hash: string): AlertHead {
+  return {
+    ref: r.ref,
+    fingerprint: r.fingerprint,
+    state: r.state as AlertState,
+    occurrences: r.occurrences,
+    lastSeenAt: r.last_seen_at,
+    updatedAt: r.updated_at,
+    contentHash: hash,
+  };
+}
+
+/**
+ * One column of the batch writes: its name, the PostgreSQL array type its parameter is sent as,
+ * how one unnested element becomes the column value, and how it is taken from an Alert.
+ */
+interface WriteColumn {
+  name: string;
+  arrayType: string;
+  expr: (element: string) => string;
+  value: (a: Alert) => unknown;
+}
+
+const plain =
+  (arrayType: string) =>
+  (name: string, value: (a: Alert) => unknown): WriteColumn => ({
+    name,
+    arrayType,
+    expr: (e) => e,
+    value,
+  });
+const text = plain('text[]');
+const int4 = plain('int4[]');
+const time = (name: string, value: (a: Alert) => number | null): WriteColumn => ({
+  name,
+  arrayType: 'float8[]',
+  expr: toTs,
+  value,
+});
+// jsonb goes over the wire as text: pg has no jsonb[] serialiser, and the cast parses it once.
+const json = (name: string, value: (a: Alert) => Labels): WriteColumn => ({
+  name,
+  arrayType: 'text[]',
+  expr: (e) => `${e}::jsonb`,
+  value: (a) => JSON.stringify(value(a)),
+});
+
+/** Every column but id, `ref` first (the update matches on it and does not write it). */
+export const ALERT_WRITE_COLUMNS: readonly WriteColumn[] = [
   text('ref', (a) => a.ref),
   text('fingerprint', (a) => a.fingerprint),
   text('signature', (a) => a.signature),
-  ['is_current', 'bool[]', (u) => u, (a) => a.current],
+  plain('bool[]')('is_current', (a) => a.current),
   text('source', (a) => a.source),
   text('service', (a) => a.service),
   text('kind', (a) => a.kind),
   text('title', (a) => a.title),
   text('message', (a) => a.message),
   text('severity', (a) => a.severity),
-  ['labels', 'text[]', (u) => `${u}::jsonb`, (a) => JSON.stringify(a.labels)],
-  ['annotations', 'text[]', (u) => `${u}::jsonb`, (a) => JSON.stringify(a.annotations)],
+  json('labels', (a) => a.labels),
+  json('annotations', (a) => a.annotations),
   text('generator_url', (a) => a.generatorUrl),
   text('state', (a) => a.state),
   text('status', (a) => a.status),
-  ['occurrences', 'int4[]', (u) => u, (a) => a.occurrences],
-  ['dedupe_ttl_ms', 'int8[]', (u) => u, (a) => a.dedupeTtlMs],
+  int4('occurrences', (a) => a.occurrences),
+  plain('int8[]')('dedupe_ttl_ms', (a) => a.dedupeTtlMs),
   time('starts_at', (a) => a.startsAt),
   time('last_seen_at', (a) => a.lastSeenAt),
   time('resolved_at', (a) => a.resolvedAt),
@@ -169,12 +267,22 @@ export const ALERT_WRITE_COLUMNS: readonly ColumnSpec[] = [
   time('lock_until', (a) => a.lockUntil),
   time('retry_at', (a) => a.retryAt),
   text('last_error', (a) => a.lastError),
-  ['fail_count', 'int4[]', (u) => u, (a) => a.failCount],
+  int4('fail_count', (a) => a.failCount),
   text('ack_note', (a) => a.ackNote),
   text('acked_by', (a) => a.ackedBy),
   time('acked_at', (a) => a.ackedAt),
   text('incident_ref', (a) => a.incidentRef),
+  // Stored so that ingest can decide dedupe vs update from the head alone (see HEAD_SELECT).
+  text('content_hash', storedContentHash),
 ];
+
+/** The batch parameters: one array per column, in ALERT_WRITE_COLUMNS order. */
+export function alertColumnArrays(alerts: readonly Alert[]): unknown[][] {
+  return ALERT_WRITE_COLUMNS.map((c) => alerts.map(c.value));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
 
 export const EVENT_SELECT = `id, ${ms('at')}, type, alert_ref, incident_ref, actor, data`;
 
@@ -190,7 +298,7 @@ export interface EventRow {
 
 export function eventFromRow(r: EventRow): StoredEvent {
   return {
-    id: Number(r.id),
+    id: num(r.id),
     at: r.at,
     type: r.type as EventType,
     alertRef: r.alert_ref,
@@ -199,6 +307,21 @@ export function eventFromRow(r: EventRow): StoredEvent {
     data: r.data,
   };
 }
+
+/** The event batch parameters, matching the unnest in the flush statement. */
+export function eventColumnArrays(events: readonly EventDraft[]): unknown[][] {
+  return [
+    events.map((e) => e.at),
+    events.map((e) => e.type),
+    events.map((e) => e.alertRef),
+    events.map((e) => e.incidentRef),
+    events.map((e) => e.actor),
+    events.map((e) => e.dataJson ?? JSON.stringify(e.data)),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incidents and signatures
 
 export const INCIDENT_SELECT = [
   'id',
@@ -223,13 +346,13 @@ export interface IncidentRow {
   alert_count: number;
   created_at: number;
   updated_at: number;
-  resolved_at: number | null;
-  closed_at: number | null;
+  resolved_at: Ms;
+  closed_at: Ms;
 }
 
 export function incidentFromRow(r: IncidentRow): Incident {
   return {
-    id: Number(r.id),
+    id: num(r.id),
     ref: r.ref,
     signature: r.signature,
     service: r.service,
@@ -244,7 +367,8 @@ export function incidentFromRow(r: IncidentRow): Incident {
   };
 }
 
-export function incidentValues(i: Incident): unknown[] {
+/** $1..$11 of the incident insert and update statements. */
+export function incidentParams(i: Incident): unknown[] {
   return [
     i.ref,
     i.signature,
@@ -259,3 +383,36 @@ export function incidentValues(i: Incident): unknown[] {
     i.closedAt,
   ];
 }
+
+export const SIGNATURE_SELECT = `signature, ${ms('last_triage_at')}, last_incident_ref`;
+
+export interface SignatureRow {
+  signature: string;
+  last_triage_at: Ms;
+  last_incident_ref: string | null;
+}
+
+export function signatureFromRow(r: SignatureRow): SignatureState {
+  return { signature: r.signature, lastTriageAt: r.last_triage_at, lastIncidentRef: r.last_incident_ref };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregates
+
+export interface CountSqlRow {
+  state: string;
+  status: string;
+  severity: string;
+  count: string;
+}
+
+export interface SignatureCountRow {
+  signature: string;
+  service: string;
+  title: string;
+  alerts: string;
+  occurrences: string;
+  last_seen_at: number;
+}
+
+export { msOf, num };

@@ -73,7 +73,8 @@ export class SqliteStore implements Store {
   private readonly readStatements = new Map<string, Database.Statement>();
   private lock: Promise<void> = Promise.resolve();
   private closed = false;
-  private lastCommittedEventId = 0;
+  /** Highest event id ever assigned (AUTOINCREMENT's sequence): new ids start above it. */
+  lastCommittedEventId = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private readonly flushIntervalMs: number;
@@ -198,7 +199,12 @@ export class SqliteStore implements Store {
       }
       const max =
         (this.writer.prepare('SELECT max(id) AS id FROM events').get() as { id: number | null }).id ?? 0;
-      this.lastCommittedEventId = Math.max(last, max);
+      const seq =
+        (
+          this.writer.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get() as
+            { seq: number } | undefined
+        )?.seq ?? 0;
+      this.lastCommittedEventId = Math.max(last, max, seq);
       this.setWatermark(this.lastCommittedEventId);
     });
     run.immediate();
@@ -230,8 +236,12 @@ export class SqliteStore implements Store {
 
   /** Newest event id of an alert, or null if it has none. */
   lastEventIdOf(ref: string): number | null {
-    const cached = this.cache.lastEventIds.get(ref) ?? this.cache.pending.get(ref)?.lastEventId;
-    if (cached !== undefined) return cached;
+    // Event ids only grow, so the larger of the two cached heads is the newest.
+    const cached = Math.max(
+      this.cache.lastEventIds.get(ref) ?? 0,
+      this.cache.pending.get(ref)?.lastEventId ?? 0,
+    );
+    if (cached > 0) return cached;
     const row = this.stmt('SELECT last_event_id FROM alerts WHERE ref = ?').get(ref) as
       { last_event_id: number | null } | undefined;
     return row?.last_event_id ?? null;
@@ -359,7 +369,8 @@ export class SqliteStore implements Store {
 
   async listEvents(q: EventQuery): Promise<StoredEvent[]> {
     if (q.alertRef !== undefined) {
-      const ids = this.alertEventIds(q.alertRef, q.after).slice(0, q.limit);
+      const all = this.alertEventIds(q.alertRef, q.after);
+      const ids = q.newest ? all.slice(Math.max(0, all.length - q.limit)) : all.slice(0, q.limit);
       const byId = this.read('SELECT * FROM events WHERE id = ?');
       const rows = ids
         .map((id) => byId.get(id) as EventRow | undefined)
@@ -374,9 +385,10 @@ export class SqliteStore implements Store {
       sql += ' AND incident_ref = ?';
       params.push(q.incidentRef);
     }
-    sql += ' ORDER BY id LIMIT ?';
+    sql += q.newest ? ' ORDER BY id DESC LIMIT ?' : ' ORDER BY id LIMIT ?';
     params.push(q.limit);
-    return (this.read(sql).all(...params) as EventRow[]).map(eventFromRow);
+    const rows = (this.read(sql).all(...params) as EventRow[]).map(eventFromRow);
+    return q.newest ? rows.reverse() : rows;
   }
 
   async countAlerts(seenSince?: number): Promise<CountRow[]> {

@@ -20,6 +20,10 @@ const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMNS.map((c) => `${c} = @${c}
 const INCIDENT_COLUMNS = Object.keys(incidentParams({} as Incident)).filter((c) => c !== 'ref');
 const INSERT_INCIDENT = `INSERT INTO incidents (ref, ${INCIDENT_COLUMNS.join(', ')}) VALUES (@ref, ${INCIDENT_COLUMNS.map((c) => '@' + c).join(', ')})`;
 const UPDATE_INCIDENT = `UPDATE incidents SET ${INCIDENT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE ref = @ref`;
+const EVENT_CHUNK = 32;
+const INSERT_EVENTS = (rows: number): string =>
+  'INSERT INTO events (id, at, type, alert_ref, incident_ref, actor, data, prev_id) VALUES ' +
+  Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
 export const RAISE_LAST_EVENT =
   'UPDATE alerts SET last_event_id = max(ifnull(last_event_id, 0), ?) WHERE ref = ?';
 
@@ -191,27 +195,38 @@ export class SqliteTx implements StoreTx {
 
   /** Writes the buffered events (each linked to its alert's previous event) and returns the newest id. */
   flushEvents(): number {
-    const insert = this.s.stmt(
-      'INSERT INTO events (at, type, alert_ref, incident_ref, actor, data, prev_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    let last = 0;
+    // Ids are assigned here rather than by SQLite: this connection is the only writer and ids are
+    // never reused (see lastCommittedEventId), and knowing them up front lets one statement insert
+    // many events, each already linked to its alert's previous event.
+    let id = this.s.lastCommittedEventId;
+    const rows: Array<string | number | null> = [];
     for (const e of this.events) {
+      id++;
       let prev: number | null = null;
-      if (e.alertRef !== null) prev = this.lastEvents.get(e.alertRef) ?? this.s.lastEventIdOf(e.alertRef);
-      const id = Number(
-        insert.run(
-          e.at,
-          e.type,
-          e.alertRef,
-          e.incidentRef,
-          e.actor,
-          e.dataJson ?? JSON.stringify(e.data),
-          prev,
-        ).lastInsertRowid,
+      if (e.alertRef !== null) {
+        prev = this.lastEvents.get(e.alertRef) ?? this.s.lastEventIdOf(e.alertRef);
+        this.lastEvents.set(e.alertRef, id);
+      }
+      rows.push(
+        id,
+        e.at,
+        e.type,
+        e.alertRef,
+        e.incidentRef,
+        e.actor,
+        e.dataJson ?? JSON.stringify(e.data),
+        prev,
       );
-      if (e.alertRef !== null) this.lastEvents.set(e.alertRef, id);
-      last = id;
     }
+    const perRow = 8;
+    const chunk = this.s.stmt(INSERT_EVENTS(EVENT_CHUNK));
+    let offset = 0;
+    for (; offset + EVENT_CHUNK * perRow <= rows.length; offset += EVENT_CHUNK * perRow) {
+      chunk.run(rows.slice(offset, offset + EVENT_CHUNK * perRow));
+    }
+    const one = this.s.stmt(INSERT_EVENTS(1));
+    for (; offset < rows.length; offset += perRow) one.run(rows.slice(offset, offset + perRow));
+    const last = this.events.length > 0 ? id : 0;
     // Chain heads: written now for alerts this transaction wrote anyway, kept pending for re-sends.
     const raise = this.s.stmt(RAISE_LAST_EVENT);
     for (const [ref, id] of this.lastEvents) {
@@ -242,13 +257,14 @@ export class SqliteTx implements StoreTx {
         firstEventId: previous?.firstEventId ?? firstEventId,
       });
       const head = cache.headsByRef.get(ref);
-      if (head)
-        cache.setHead({
-          ...head,
-          occurrences: t.occurrences,
-          lastSeenAt: t.lastSeenAt,
-          updatedAt: t.updatedAt,
-        });
+      if (head) {
+        // In place: the transaction that read this head has finished with it.
+        head.occurrences = t.occurrences;
+        head.lastSeenAt = t.lastSeenAt;
+        head.updatedAt = t.updatedAt;
+      }
+      // A re-sent alert's chain head lives in its pending touch.
+      this.lastEvents.delete(ref);
     }
     cache.rememberLastEvents(this.lastEvents);
   }
