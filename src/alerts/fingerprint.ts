@@ -126,7 +126,11 @@ export function hashParts(parts: readonly string[]): string {
 // Hashes by object: an ingested alert and the stored alert made from it share the result.
 const contentHashes = new WeakMap<object, string>();
 
-/** Everything a re-send of an alert can change, hashed: equal hashes mean a dedupe, not an update. */
+/**
+ * Everything a re-send of an alert can change, hashed: equal hashes mean a dedupe, not an update.
+ * When the fingerprint is the hash of the labels (it is unless the sender chose one), equal
+ * fingerprints already mean equal labels, so the labels are left out: they are most of the bytes.
+ */
 export function contentHash(a: {
   title: string;
   message: string;
@@ -135,12 +139,17 @@ export function contentHash(a: {
   generatorUrl: string | null;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  fingerprint?: string;
+  /** Whether `fingerprint` is fingerprintLabels(labels); worked out here when not given. */
+  labelsFingerprinted?: boolean;
 }): string {
   const known = contentHashes.get(a);
   if (known !== undefined) return known;
+  const labelsKnown =
+    a.labelsFingerprinted ?? (a.fingerprint !== undefined && a.fingerprint === fingerprintLabels(a.labels));
   const h = new FastHash();
   for (const s of [a.title, a.message, a.severity, a.source, a.generatorUrl ?? '']) h.part(s);
-  for (const map of [a.labels, a.annotations]) {
+  for (const map of labelsKnown ? [a.annotations] : [a.labels, a.annotations]) {
     const names = Object.keys(map).sort(byCodeUnit);
     h.part(String(names.length));
     for (const name of names) {
@@ -148,6 +157,7 @@ export function contentHash(a: {
       h.part(map[name]!);
     }
   }
+  h.part(labelsKnown ? 'fingerprinted' : 'labelled');
   const hex = h.hex();
   contentHashes.set(a, hex);
   return hex;

@@ -26,6 +26,8 @@ export interface PreparedAlert {
   labels: Labels;
   annotations: Labels;
   fingerprint: string;
+  /** The fingerprint is the hash of `labels` (no sender-chosen fingerprint, or one equal to it). */
+  labelsFingerprinted: boolean;
   signature: string;
   dedupeTtlMs: number;
   /** When the problem started, if the sender knows (Alertmanager's startsAt); else the ingest time. */

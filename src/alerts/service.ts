@@ -86,6 +86,8 @@ export class AlertService {
             decision === 'update'
               ? lifecycle.updateByIngest(current, input, now)
               : lifecycle.resolveByIngest(current, input, now);
+          // An update takes all its content from the input, so both hash alike.
+          if (decision === 'update') shareContentHash(input, t.alert);
           keep(t.alert);
           heads.set(input.fingerprint, headOf(t.alert));
           events.push(t.event);
@@ -99,6 +101,8 @@ export class AlertService {
           supersedes = head.ref;
         }
         const alert = lifecycle.newAlert(input, refs.next('alrt_', now), now);
+        // Same content as its input: hash once (cheaply, with the input's flag) for both.
+        contentHash(input);
         shareContentHash(input, alert);
         inserted.set(alert.ref, alert);
         heads.set(input.fingerprint, headOf(alert));

@@ -308,6 +308,7 @@ export function validateAlert(input: unknown, ctx: ValidationContext, prefix = '
   if (issues.issues.length > 0 || labels === undefined || annotations === undefined) {
     return { ok: false, issues: issues.issues };
   }
+  const computed = fingerprintLabels(labels);
   // Every required field was checked above; these are defined when there are no issues.
   const svc = service as string;
   const ttl = title as string;
@@ -323,7 +324,8 @@ export function validateAlert(input: unknown, ctx: ValidationContext, prefix = '
       state,
       labels,
       annotations,
-      fingerprint: fingerprint ?? fingerprintLabels(labels),
+      fingerprint: fingerprint ?? computed,
+      labelsFingerprinted: fingerprint === undefined || fingerprint === computed,
       signature: alertSignature(svc, kind, ttl),
       dedupeTtlMs: Math.round(dedupeTtlMinutes * 60_000),
       startsAt: null,

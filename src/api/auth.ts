@@ -62,7 +62,8 @@ declare module 'fastify' {
 const LOCAL: Principal = { name: 'local', scopes: new Set(['admin']) };
 
 /**
- * A preHandler that requires a scope. With no tokens configured the server only listens on loopback
+ * An onRequest hook that requires a scope, checked before the body is read so an unauthenticated
+ * client cannot make the server parse anything. With no tokens configured the server only listens on loopback
  * (enforced at start) and every local caller is trusted as `local`.
  */
 export function requireScope(auth: TokenAuthenticator, scope: Scope) {

@@ -36,6 +36,16 @@ describe('bearer-token auth with scopes', () => {
     }
   });
 
+  it('checks the token before reading the body', async () => {
+    const r = await t.app.http.inject({
+      method: 'POST',
+      url: '/api/v1/alerts',
+      headers: { 'content-type': 'application/json' },
+      payload: '{not json',
+    });
+    expect(r.statusCode).toBe(401);
+  });
+
   it('answers 403 when the token lacks the scope', async () => {
     const r = await req('POST', '/api/v1/alerts', bearer('reader'), { service: 's', title: 't' });
     expect(r.statusCode).toBe(403);

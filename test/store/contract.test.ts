@@ -87,6 +87,15 @@ describe.each(BACKENDS)('store contract: %s', (backend) => {
     expect((await store.getAlert(fourth!.alert_ref))!.current).toBe(true);
   });
 
+  it('with a sender-chosen fingerprint, changed labels are an update, unchanged ones a dedupe', async () => {
+    const [a] = await alerts.ingest([prepared({ fingerprint: 'gw-5xx', labels: { pod: 'a' } })]);
+    const [b] = await alerts.ingest([prepared({ fingerprint: 'gw-5xx', labels: { pod: 'a' } })]);
+    const [c] = await alerts.ingest([prepared({ fingerprint: 'gw-5xx', labels: { pod: 'b' } })]);
+    expect([a!.alert_ref, b!.alert_ref, c!.alert_ref]).toEqual([a!.alert_ref, a!.alert_ref, a!.alert_ref]);
+    expect((await eventsOf(a!.alert_ref)).map((e) => e.type)).toEqual(['raised', 'deduped', 'updated']);
+    expect((await store.getAlert(a!.alert_ref))!.labels).toEqual({ pod: 'b', service: 'gateway' });
+  });
+
   it('applies a batch in order: repeated fingerprints in one batch dedupe against each other', async () => {
     const batch = [
       prepared(),

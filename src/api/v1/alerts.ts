@@ -68,7 +68,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
   const canAck = requireScope(ctx.auth, 'alerts:ack');
   const canWriteIncidents = requireScope(ctx.auth, 'incidents:write');
 
-  app.post('/api/v1/alerts', { preHandler: canIngest }, async (request, reply) => {
+  app.post('/api/v1/alerts', { onRequest: canIngest }, async (request, reply) => {
     const body = request.body;
     const single = !Array.isArray(body);
     const inputs: unknown[] = single ? [body] : (body as unknown[]);
@@ -109,7 +109,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     return { accepted: true, count: results.length, results };
   });
 
-  app.get('/api/v1/alerts', { preHandler: canRead }, async (request) => {
+  app.get('/api/v1/alerts', { onRequest: canRead }, async (request) => {
     const q = parseWith(listQuery, request.query, 'invalid_field');
     const limit = q.limit ?? 50;
     const now = ctx.clock.now();
@@ -131,7 +131,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     };
   });
 
-  app.get('/api/v1/alerts/dashboard', { preHandler: canRead }, async (request) => {
+  app.get('/api/v1/alerts/dashboard', { onRequest: canRead }, async (request) => {
     const q = parseWith(dashboardQuery, request.query, 'invalid_field');
     const windowMinutes = q.window_minutes ?? 240;
     const since = ctx.clock.now() - windowMinutes * 60_000;
@@ -168,7 +168,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     };
   });
 
-  app.get('/api/v1/alerts/:ref', { preHandler: canRead }, async (request) => {
+  app.get('/api/v1/alerts/:ref', { onRequest: canRead }, async (request) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const alert = await ctx.store.getAlert(ref);
     if (!alert) throw new SentinelError('alert_not_found', `no alert ${ref}`);
@@ -177,7 +177,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     return { alert: alertToApi(alert), events: events.map(eventToApi) };
   });
 
-  app.post('/api/v1/alerts/claim', { preHandler: canClaim }, async (request) => {
+  app.post('/api/v1/alerts/claim', { onRequest: canClaim }, async (request) => {
     const b = parseWith(claimBody, request.body);
     const claimed = await ctx.alerts.claim({
       owner: b.owner,
@@ -193,7 +193,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     request.principal?.name ?? null;
   const single = (alert: ApiAlert) => ({ alert });
 
-  app.post('/api/v1/alerts/:ref/ack', { preHandler: canAck }, async (request) => {
+  app.post('/api/v1/alerts/:ref/ack', { onRequest: canAck }, async (request) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const b = parseWith(ackBody, request.body);
     const alert = await ctx.alerts.ack(ref, {
@@ -204,7 +204,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     return single(alertToApi(alert));
   });
 
-  app.post('/api/v1/alerts/:ref/fail', { preHandler: canClaim }, async (request) => {
+  app.post('/api/v1/alerts/:ref/fail', { onRequest: canClaim }, async (request) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const b = parseWith(failBody, request.body);
     const alert = await ctx.alerts.fail(ref, {
@@ -216,14 +216,14 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     return single(alertToApi(alert));
   });
 
-  app.post('/api/v1/alerts/:ref/resolve', { preHandler: canAck }, async (request) => {
+  app.post('/api/v1/alerts/:ref/resolve', { onRequest: canAck }, async (request) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const b = parseWith(resolveBody, request.body);
     const alert = await ctx.alerts.resolve(ref, { actor: actorOf(request), note: b.note ?? null });
     return single(alertToApi(alert));
   });
 
-  app.post('/api/v1/alerts/:ref/incident', { preHandler: canWriteIncidents }, async (request, reply) => {
+  app.post('/api/v1/alerts/:ref/incident', { onRequest: canWriteIncidents }, async (request, reply) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const b = parseWith(incidentBody, request.body);
     const r = await ctx.incidents.fromAlert(ref, {

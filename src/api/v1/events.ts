@@ -20,7 +20,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
    * `after` given when there is nothing new), so a consumer polls with it and never misses or
    * repeats an event.
    */
-  app.get('/api/v1/events', { preHandler: requireScope(ctx.auth, 'alerts:read') }, async (request) => {
+  app.get('/api/v1/events', { onRequest: requireScope(ctx.auth, 'alerts:read') }, async (request) => {
     const q = parseWith(eventsQuery, request.query, 'invalid_field');
     const after = q.after ?? 0;
     const events = await ctx.store.listEvents({

@@ -30,7 +30,7 @@ export function registerIncidentRoutes(app: FastifyInstance, ctx: ApiContext): v
   const actorOf = (request: { principal: { name: string } | null }): string | null =>
     request.principal?.name ?? null;
 
-  app.get('/api/v1/incidents', { preHandler: canRead }, async (request) => {
+  app.get('/api/v1/incidents', { onRequest: canRead }, async (request) => {
     const q = parseWith(listQuery, request.query, 'invalid_field');
     const limit = q.limit ?? 50;
     const incidents = await ctx.store.listIncidents({
@@ -46,7 +46,7 @@ export function registerIncidentRoutes(app: FastifyInstance, ctx: ApiContext): v
     };
   });
 
-  app.get('/api/v1/incidents/:ref', { preHandler: canRead }, async (request) => {
+  app.get('/api/v1/incidents/:ref', { onRequest: canRead }, async (request) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const incident = await ctx.store.getIncident(ref);
     if (!incident) throw new SentinelError('incident_not_found', `no incident ${ref}`);
@@ -57,7 +57,7 @@ export function registerIncidentRoutes(app: FastifyInstance, ctx: ApiContext): v
     return { incident: incidentToApi(incident), alert_refs: alertRefs, timeline: timeline.map(eventToApi) };
   });
 
-  app.post('/api/v1/incidents/:ref/notes', { preHandler: canWrite }, async (request, reply) => {
+  app.post('/api/v1/incidents/:ref/notes', { onRequest: canWrite }, async (request, reply) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const b = parseWith(noteBody, request.body);
     const incident = await ctx.incidents.addNote(ref, { text: b.text, actor: actorOf(request) });
@@ -65,7 +65,7 @@ export function registerIncidentRoutes(app: FastifyInstance, ctx: ApiContext): v
     return { incident: incidentToApi(incident) };
   });
 
-  app.post('/api/v1/incidents/:ref/status', { preHandler: canWrite }, async (request) => {
+  app.post('/api/v1/incidents/:ref/status', { onRequest: canWrite }, async (request) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const b = parseWith(statusBody, request.body);
     const incident = await ctx.incidents.setStatus(ref, b.status, {
@@ -75,7 +75,7 @@ export function registerIncidentRoutes(app: FastifyInstance, ctx: ApiContext): v
     return { incident: incidentToApi(incident) };
   });
 
-  app.post('/api/v1/incidents/:ref/close', { preHandler: canWrite }, async (request) => {
+  app.post('/api/v1/incidents/:ref/close', { onRequest: canWrite }, async (request) => {
     const { ref } = parseWith(refParams, request.params, 'invalid_field');
     const b = parseWith(closeBody, request.body);
     const incident = await ctx.incidents.setStatus(ref, 'closed', {

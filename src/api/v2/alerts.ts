@@ -102,6 +102,7 @@ export function prepareV2Alert(
     labels,
     annotations,
     fingerprint: fingerprintLabels(labels),
+    labelsFingerprinted: true,
     signature: alertSignature(service, null, title),
     dedupeTtlMs: ctx.defaultDedupeTtlMinutes * 60_000,
     startsAt,
@@ -113,7 +114,7 @@ export function prepareV2Alert(
 export function registerV2AlertRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post(
     '/api/v2/alerts',
-    { preHandler: requireScope(ctx.auth, 'alerts:ingest') },
+    { onRequest: requireScope(ctx.auth, 'alerts:ingest') },
     async (request, reply) => {
       const body = request.body;
       if (!Array.isArray(body)) {

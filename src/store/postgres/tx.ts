@@ -73,27 +73,33 @@ const CURRENT_HEADS = {
 };
 
 /*
- * Fingerprints that have no current alert cannot be row-locked, so two transactions that both
- * find one missing would both insert it and one would fail on the unique index. Retrying does not
- * cure that under load: with several ingest batches in flight (group commit) the rerun keeps
- * colliding with newer batches that create the same new alerts, and exhausts its attempts. So the
- * missing fingerprints are locked with advisory locks (sorted, so lockers never deadlock) and read
- * again: whoever comes second waits for the first to commit and then finds its alert.
+ * A fingerprint with no current alert has no row to lock, so two transactions that both find it
+ * missing would both insert it, and one would fail on the unique index. Rerunning does not cure
+ * that under load: with several ingest batches in flight (group commit, several replicas) the rerun
+ * keeps colliding with newer batches that create the same new alerts, and runs out of attempts.
+ * So currentAlertsByFingerprint first takes an advisory lock per fingerprint that has no current
+ * alert (one statement, in key order), and only then locks the current rows. Whoever comes second
+ * waits for the first to commit and then finds its alert.
  *
- * Advisory locks live in the shared lock table (max_locks_per_transaction x connections), so a
- * batch with more missing fingerprints than FINGERPRINT_LOCKS locks that many buckets instead;
- * such a batch can still collide with a small one, and then the unique index and the rerun are the
- * safety net.
+ * Every transaction takes its advisory locks before any row lock and never waits for one
+ * afterwards, so these waits cannot form a cycle with the row locks. Only missing fingerprints
+ * are locked, i.e. new alerts, which keeps the shared lock table (max_locks_per_transaction x
+ * max_connections entries) light; a batch with more than FINGERPRINT_LOCKS new fingerprints (a
+ * first start, a flood of new alerts) locks that many hash buckets instead. Such a batch and a
+ * small one do not exclude each other, and the unique index and the rerun are the safety net.
  */
 const FINGERPRINT_LOCKS = 1024;
-const LOCK_FINGERPRINTS = {
-  name: 'sentinel_lock_fingerprints',
-  text: `SELECT pg_advisory_xact_lock(k) FROM (
-      SELECT DISTINCT CASE WHEN cardinality($1::text[]) > ${FINGERPRINT_LOCKS}
+const LOCK_MISSING_FINGERPRINTS = {
+  name: 'sentinel_lock_missing_fingerprints',
+  text: `WITH missing AS (
+      SELECT DISTINCT f FROM unnest($1::text[]) AS f
+      WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = f AND a.is_current)),
+    keys AS (
+      SELECT DISTINCT CASE WHEN (SELECT count(*) FROM missing) > ${FINGERPRINT_LOCKS}
                            THEN hashtextextended(f, $2::int8) % ${FINGERPRINT_LOCKS}
                            ELSE hashtextextended(f, $2::int8) END AS k
-      FROM unnest($1::text[]) AS f
-      ORDER BY k) AS keys`,
+      FROM missing)
+    SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(k) FROM keys ORDER BY k) AS l`,
 };
 
 const EVENT_LOG_LOCK = {
@@ -142,17 +148,9 @@ export class PgTx implements StoreTx {
   async currentAlertsByFingerprint(fingerprints: readonly string[]): Promise<Map<string, AlertHead>> {
     const out = new Map<string, AlertHead>();
     if (fingerprints.length === 0) return out;
+    await this.client.query({ ...LOCK_MISSING_FINGERPRINTS, values: [fingerprints, this.lockKey] });
+    // A new statement, so a new snapshot: it sees alerts committed while we waited for a lock.
     const { rows } = await this.client.query<HeadRow>({ ...CURRENT_HEADS, values: [fingerprints] });
-    if (rows.length < fingerprints.length) {
-      const found = new Set(rows.map((r) => r.fingerprint));
-      const missing = [...new Set(fingerprints.filter((f) => !found.has(f)))];
-      if (missing.length > 0) {
-        await this.client.query({ ...LOCK_FINGERPRINTS, values: [missing, this.lockKey] });
-        // A new statement, so a new snapshot: it sees alerts committed while we waited for a lock.
-        const appeared = await this.client.query<HeadRow>({ ...CURRENT_HEADS, values: [missing] });
-        rows.push(...appeared.rows);
-      }
-    }
     const unhashed: string[] = [];
     for (const r of rows) {
       const hash = contentHashOf(r.content_hash);
