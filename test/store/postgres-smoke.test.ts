@@ -105,6 +105,7 @@ describe('PostgreSQL store (smoke)', () => {
     admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     store = await PostgresStore.open({ url: PG_URL, schema, poolSize: 4 });
+    await store.migrate();
   });
 
   afterAll(async () => {
@@ -120,26 +121,31 @@ describe('PostgreSQL store (smoke)', () => {
   });
 
   it('migrates into its own schema, concurrently safe, and applies nothing the second time', async () => {
+    const fresh = `smoke_${randomBytes(6).toString('hex')}`;
+    schemas.push(fresh);
     // Two replicas starting at once: the advisory lock makes one apply everything, the other nothing.
-    const replica = await PostgresStore.open({ url: PG_URL, schema, poolSize: 2 });
+    const [one, two] = await Promise.all([
+      PostgresStore.open({ url: PG_URL, schema: fresh, poolSize: 2 }),
+      PostgresStore.open({ url: PG_URL, schema: fresh, poolSize: 2 }),
+    ]);
     try {
-      const [a, b] = await Promise.all([store.migrate(), replica.migrate()]);
+      const [a, b] = await Promise.all([one.migrate(), two.migrate()]);
       expect([...a.applied, ...b.applied]).toEqual(MIGRATIONS.map((m) => `${m.version}_${m.name}`));
       expect(a.current).toBe(LATEST_VERSION);
       expect(b.current).toBe(LATEST_VERSION);
+      expect(await one.migrate()).toEqual({ applied: [], current: LATEST_VERSION });
     } finally {
-      await replica.close();
+      await one.close();
+      await two.close();
     }
-    const again = await store.migrate();
-    expect(again).toEqual({ applied: [], current: LATEST_VERSION });
 
     const { rows: recorded } = await admin.query(
-      `SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`,
+      `SELECT version, name FROM "${fresh}".schema_migrations ORDER BY version`,
     );
     expect(recorded).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
     const { rows: tables } = await admin.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
-      [schema],
+      [fresh],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'alerts',
@@ -149,6 +155,12 @@ describe('PostgreSQL store (smoke)', () => {
       'schema_migrations',
       'signature_state',
     ]);
+    // Nothing leaked into the default schema.
+    const { rows: leaked } = await admin.query(
+      `SELECT count(*)::int AS n FROM information_schema.tables
+       WHERE table_schema = 'public' AND table_name IN ('alerts', 'events', 'schema_migrations')`,
+    );
+    expect(leaked[0]).toEqual({ n: 0 });
   });
 
   it('keeps its schema when the URL carries its own options', async () => {
@@ -278,6 +290,36 @@ describe('PostgreSQL store (smoke)', () => {
     expect(attempts).toBe(5);
     // A non-current copy of the fingerprint is fine.
     await insert(alert({ fingerprint: 'fp-unique', current: false }));
+  });
+
+  it('makes a second transaction creating the same new fingerprint wait and find it, not collide', async () => {
+    const created = alert({ fingerprint: 'fp-race' });
+    let firstHasInserted!: () => void;
+    const inserted = new Promise<void>((r) => (firstHasInserted = r));
+    let secondAttempts = 0;
+    let secondStarted = 0;
+    const first = store.transaction(async (tx) => {
+      expect((await tx.currentAlertsByFingerprint(['fp-race'])).size).toBe(0);
+      await tx.insertAlerts([created]);
+      firstHasInserted();
+      // Give the second transaction time to reach its lock and wait there.
+      await new Promise((r) => setTimeout(r, 200));
+      return Date.now();
+    });
+    const second = (async () => {
+      await inserted;
+      return store.transaction(async (tx) => {
+        secondAttempts++;
+        secondStarted = Date.now();
+        const heads = await tx.currentAlertsByFingerprint(['fp-race']);
+        return { heads, at: Date.now() };
+      });
+    })();
+    const [firstCommitted, { heads, at }] = await Promise.all([first, second]);
+    expect(secondAttempts).toBe(1);
+    expect(at).toBeGreaterThanOrEqual(firstCommitted);
+    expect(at - secondStarted).toBeGreaterThanOrEqual(100);
+    expect(heads.get('fp-race')?.ref).toBe(created.ref);
   });
 
   it('rolls back and rethrows a non-database error unchanged, without retrying', async () => {
@@ -588,6 +630,33 @@ describe('PostgreSQL store (smoke)', () => {
       'incident_opened',
       'incident_note',
     ]);
+  });
+
+  it('survives its connection dying in the middle of a transaction', async () => {
+    let reachedMiddle!: () => void;
+    const inMiddle = new Promise<void>((r) => (reachedMiddle = r));
+    const doomed = store.transaction(async (tx) => {
+      await tx.lockSignature('sig-terminated');
+      reachedMiddle();
+      // Between statements: the connection is idle when it dies.
+      await new Promise((r) => setTimeout(r, 300));
+      await tx.lockSignature('sig-terminated');
+    });
+    await inMiddle;
+    const { rows } = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM (
+         SELECT DISTINCT pid FROM pg_locks
+         WHERE relation = $1::regclass AND granted AND pid <> pg_backend_pid()) AS holders`,
+      [`"${schema}".signature_state`],
+    );
+    expect(rows.length).toBe(1);
+    await expect(doomed).rejects.toThrow();
+    await store.ping();
+    expect(await store.transaction((tx) => tx.lockSignature('sig-terminated'))).toEqual({
+      signature: 'sig-terminated',
+      lastTriageAt: null,
+      lastIncidentRef: null,
+    });
   });
 
   it('answers ping and closes idempotently', async () => {

@@ -70,13 +70,13 @@ function escapeLike(s: string): string {
  */
 function connectionSettings(url: string, schema: string): { connectionString: string; options: string } {
   // force_custom_plan: see the note on named statements in tx.ts.
-  const searchPath = `-c search_path=${quoteIdent(schema)} -c plan_cache_mode=force_custom_plan`;
-  if (!/[?&]options=/.test(url)) return { connectionString: url, options: searchPath };
+  const ours = `-c search_path=${quoteIdent(schema)} -c plan_cache_mode=force_custom_plan`;
+  if (!/[?&]options=/.test(url)) return { connectionString: url, options: ours };
   const parsed = new URL(url);
   const given = parsed.searchParams.get('options') ?? '';
   parsed.searchParams.delete('options');
   // Later -c settings win, so ours goes last.
-  return { connectionString: parsed.toString(), options: `${given} ${searchPath}`.trim() };
+  return { connectionString: parsed.toString(), options: `${given} ${ours}`.trim() };
 }
 
 /** Creates the schema unless it exists; checks first, so a role without CREATE can use an existing one. */
@@ -137,6 +137,11 @@ export class PostgresStore implements Store {
   async migrate(): Promise<MigrationReport> {
     const client = await this.pool.connect();
     let failed = false;
+    // See run(): a connection error between statements must not go unheard.
+    const onConnectionError = (): void => {
+      failed = true;
+    };
+    client.on('error', onConnectionError);
     try {
       return await migrate(client, this.lockKey);
     } catch (err) {
@@ -145,6 +150,7 @@ export class PostgresStore implements Store {
     } finally {
       // After a failed migration the connection's state is not worth reasoning about; it is rare
       // enough to just open a new one.
+      client.removeListener('error', onConnectionError);
       client.release(failed);
     }
   }
@@ -155,14 +161,20 @@ export class PostgresStore implements Store {
 
   /**
    * BEGIN, fn, the buffered events, COMMIT; reruns fn on the conflicts in RETRYABLE. The connection
-   * goes back to the pool before the backoff, and is discarded if ROLLBACK failed (the connection
-   * may be dead or mid-transaction).
+   * goes back to the pool before the backoff, and is discarded if it failed or ROLLBACK did (it may
+   * be dead or mid-transaction). pg-pool stops listening for errors on a client while it is checked
+   * out, and a connection that drops while fn is between statements emits 'error': unheard, that
+   * would crash the process, so we listen; the next statement then fails and rolls back as usual.
    */
   private async run<T>(fn: (tx: PgTx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       const tx = new PgTx(client, this.lockKey);
       let discard = false;
+      const onConnectionError = (): void => {
+        discard = true;
+      };
+      client.on('error', onConnectionError);
       try {
         await client.query('BEGIN');
         const result = await fn(tx);
@@ -179,6 +191,7 @@ export class PostgresStore implements Store {
         if (code === undefined || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw err;
       } finally {
         tx.finish();
+        client.removeListener('error', onConnectionError);
         client.release(discard);
       }
       // Random, growing with each attempt, so the transactions that collided do not collide again.

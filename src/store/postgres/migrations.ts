@@ -52,15 +52,18 @@ export const MIGRATIONS: readonly Migration[] = [
         acked_by text,
         acked_at timestamptz,
         incident_ref text
-      );
+      ) WITH (fillfactor = 80);
+      -- Re-sends rewrite occurrences, last_seen_at and updated_at on every evaluation. No index
+      -- covers those columns and pages keep free space (fillfactor), so such updates stay HOT: the
+      -- row version is added on the same page and no index is touched.
       -- At most one current alert per fingerprint: two replicas raising the same new alert at once
       -- collide here, and the loser's transaction reruns and dedupes instead.
       CREATE UNIQUE INDEX IF NOT EXISTS alerts_current_fingerprint ON alerts (fingerprint) WHERE is_current;
       CREATE INDEX IF NOT EXISTS alerts_status ON alerts (status, id);
       CREATE INDEX IF NOT EXISTS alerts_service ON alerts (service, id);
-      CREATE INDEX IF NOT EXISTS alerts_last_seen ON alerts (last_seen_at);
-      -- Partial: retention only ever looks at resolved or acked alerts, usually a minority of rows.
-      CREATE INDEX IF NOT EXISTS alerts_retention ON alerts (updated_at) WHERE state = 'resolved' OR status = 'acked';
+      -- Partial: retention only ever looks at resolved or acked alerts, usually a minority of rows;
+      -- keyed by id rather than updated_at so that re-sends stay HOT (see above).
+      CREATE INDEX IF NOT EXISTS alerts_retention ON alerts (id) WHERE state = 'resolved' OR status = 'acked';
 
       CREATE TABLE IF NOT EXISTS events (
         id bigserial PRIMARY KEY,
@@ -111,15 +114,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'alert_content_hash_signature_index',
+    name: 'alert_content_hash',
     sql: `
       -- AlertHead.contentHash, stored so ingest decides dedupe vs update without reading labels and
       -- annotations for every re-send. Rows from before this migration have NULL; the store
       -- computes and stores their hash the first time ingest reads them.
       ALTER TABLE alerts ADD COLUMN IF NOT EXISTS content_hash text;
-      -- Leading signature serves lookups by signature; last_seen_at lets topSignatures find the
-      -- newest alert of a signature without sorting all of them.
-      CREATE INDEX IF NOT EXISTS alerts_signature ON alerts (signature, last_seen_at);
     `,
   },
 ];

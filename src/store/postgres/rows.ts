@@ -27,14 +27,14 @@ import type { Incident, IncidentSeverity, IncidentStatus, SignatureState } from 
  */
 
 export const toTs = (expr: string): string => `to_timestamp(${expr} / 1000.0)`;
-const msOf = (expr: string): string => `round(extract(epoch FROM ${expr}) * 1000)::float8`;
+export const msOf = (expr: string): string => `round(extract(epoch FROM ${expr}) * 1000)::float8`;
 const ms = (column: string): string => `${msOf(column)} AS ${column}`;
 
 /** A nullable millisecond value read back from `msOf`. */
 type Ms = number | null;
 
 /** bigint (int8) columns and aggregates arrive as strings: ids stay far below 2^53. */
-const num = (v: string | number): number => (typeof v === 'number' ? v : Number(v));
+export const num = (v: string | number): number => (typeof v === 'number' ? v : Number(v));
 
 // ---------------------------------------------------------------------------------------------
 // Alerts
@@ -414,5 +414,3 @@ export interface SignatureCountRow {
   occurrences: string;
   last_seen_at: number;
 }
-
-export { msOf, num };

@@ -88,7 +88,7 @@ const CURRENT_HEADS = {
  * first start, a flood of new alerts) locks that many hash buckets instead. Such a batch and a
  * small one do not exclude each other, and the unique index and the rerun are the safety net.
  */
-const FINGERPRINT_LOCKS = 1024;
+const FINGERPRINT_LOCKS = 1024; // a power of two: buckets are the hash's low bits
 const LOCK_MISSING_FINGERPRINTS = {
   name: 'sentinel_lock_missing_fingerprints',
   text: `WITH missing AS (
@@ -96,7 +96,7 @@ const LOCK_MISSING_FINGERPRINTS = {
       WHERE NOT EXISTS (SELECT 1 FROM alerts a WHERE a.fingerprint = f AND a.is_current)),
     keys AS (
       SELECT DISTINCT CASE WHEN (SELECT count(*) FROM missing) > ${FINGERPRINT_LOCKS}
-                           THEN hashtextextended(f, $2::int8) % ${FINGERPRINT_LOCKS}
+                           THEN hashtextextended(f, $2::int8) & ${FINGERPRINT_LOCKS - 1}
                            ELSE hashtextextended(f, $2::int8) END AS k
       FROM missing)
     SELECT count(*) AS locked FROM (SELECT pg_advisory_xact_lock(k) FROM keys ORDER BY k) AS l`,

@@ -451,7 +451,7 @@ export class SqliteStore implements Store {
         this.stmt(
           // Alerts of an incident that is not closed stay: they are part of its record.
           `SELECT ref FROM alerts WHERE (state = 'resolved' OR status = 'acked') AND updated_at < ?
-             AND (incident_ref IS NULL OR EXISTS (SELECT 1 FROM incidents i WHERE i.ref = alerts.incident_ref AND i.status = 'closed'))
+             AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.ref = alerts.incident_ref AND i.status <> 'closed')
            ORDER BY id LIMIT ?`,
         ).all(cutoff, batchSize) as Array<{ ref: string }>
       ).map((r) => r.ref);
