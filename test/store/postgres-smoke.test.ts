@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src/alerts/fingerprint.js';
+import { newAlert } from '../../src/alerts/lifecycle.js';
 import type { Alert, EventDraft } from '../../src/alerts/model.js';
+import { prepared } from '../helpers/alerts.js';
 import type { Incident } from '../../src/incidents/model.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../src/store/postgres/migrations.js';
@@ -24,42 +26,17 @@ const MIN = 60_000;
 let seq = 0;
 function alert(fields: Partial<Alert> = {}): Alert {
   seq++;
-  const fingerprint = fields.fingerprint ?? `fp-${seq}`;
-  return {
-    id: 0,
-    ref: `alrt_smoke_${String(seq).padStart(4, '0')}`,
-    fingerprint,
-    signature: 'sig-default',
-    current: true,
+  const input = prepared({
     source: 'smoke',
-    service: 'gateway',
-    kind: null,
     title: `Alert ${seq}`,
     message: 'something is wrong',
     severity: 'warning',
-    labels: { service: 'gateway', n: String(seq), quote: 'a "b" \\ c' },
+    labels: { n: String(seq), quote: 'a "b" \\ c' },
     annotations: { summary: 'ünïcødé ✓' },
-    generatorUrl: null,
-    state: 'firing',
-    status: 'new',
-    occurrences: 1,
-    dedupeTtlMs: 30 * MIN,
-    startsAt: T0,
-    lastSeenAt: T0,
-    resolvedAt: null,
-    createdAt: T0,
-    updatedAt: T0,
-    owner: null,
-    lockUntil: null,
-    retryAt: null,
-    lastError: null,
-    failCount: 0,
-    ackNote: null,
-    ackedBy: null,
-    ackedAt: null,
-    incidentRef: null,
-    ...fields,
-  };
+    fingerprint: fields.fingerprint ?? `fp-${seq}`,
+  });
+  const ref = `alrt_smoke_${String(seq).padStart(4, '0')}`;
+  return { ...newAlert(input, ref, T0), signature: 'sig-default', ...fields };
 }
 
 function event(fields: Partial<EventDraft> = {}): EventDraft {
