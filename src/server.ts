@@ -21,11 +21,12 @@ export interface MigrateOptions {
 }
 
 /** Opens the store a database URL names: `sqlite:PATH` (embedded) or `postgres://...`. */
-export async function openStore(url: string, config: Readonly<Config>): Promise<Store> {
+export async function openStore(url: string, config: Readonly<Config>, log?: Logger): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     return new SqliteStore({
       path: resolve(url.slice('sqlite:'.length)),
       synchronous: config.database.sqlite.synchronous,
+      ...(log ? { onBackgroundError: (message: string) => log.error(message) } : {}),
     });
   }
   const { PostgresStore } = await import('./store/postgres/index.js');
@@ -85,7 +86,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     log.warn('no API tokens configured: listening on loopback only, and every local client has full access');
   }
 
-  const store = await openStore(secrets.databaseUrl, config);
+  const store = await openStore(secrets.databaseUrl, config, log);
   const report = await store.migrate();
   if (report.applied.length > 0) log.info({ applied: report.applied }, 'database migrated');
 

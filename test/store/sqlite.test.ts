@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { AlertService } from '../../src/alerts/service.js';
 import { ManualClock } from '../../src/clock.js';
 import { SqliteStore } from '../../src/store/sqlite/index.js';
@@ -63,6 +66,39 @@ describe('SQLite store across restarts', () => {
     } finally {
       await reopened.close();
       await t.dispose().catch(() => undefined);
+    }
+  });
+
+  it('reports a failed background flush of re-send counters instead of swallowing it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-test-'));
+    const errors: string[] = [];
+    // Threshold 1: every re-send schedules a flush right after its commit.
+    const store = new SqliteStore({
+      path: join(dir, 'sentinel.db'),
+      touchFlushThreshold: 1,
+      onBackgroundError: (message) => errors.push(message),
+    });
+    await store.migrate();
+    try {
+      const clock = new ManualClock('2026-03-01T00:00:00Z');
+      const service = new AlertService(store, clock);
+      const [a] = await service.ingest([prepared({ labels: { n: '1' } })]);
+      store
+        .stmt(
+          "CREATE TRIGGER refuse_flush BEFORE UPDATE ON alerts BEGIN SELECT RAISE(ABORT, 'disk says no'); END",
+        )
+        .run();
+      clock.advance(1000);
+      const [again] = await service.ingest([prepared({ labels: { n: '1' } })]);
+      // The re-send itself was committed (its event is durable); only the counter flush failed.
+      expect(again).toMatchObject({ alert_ref: a!.alert_ref, occurrences: 2, deduped: true });
+      await vi.waitFor(() => expect(errors.some((e) => e.includes('re-send flush failed'))).toBe(true));
+      expect(errors.join('\n')).toContain('disk says no');
+      store.stmt('DROP TRIGGER refuse_flush').run();
+      expect(await store.getAlert(a!.alert_ref)).toMatchObject({ occurrences: 2 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

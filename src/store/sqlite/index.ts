@@ -40,7 +40,12 @@ export interface SqliteStoreOptions {
    * power loss.
    */
   synchronous?: SqliteSynchronous;
-  /** How often pending re-send counters are written to their rows (default 2000 ms). */
+  /**
+   * Failures of background work (re-send flushes, WAL checkpoints). Nothing acknowledged is lost by
+   * them (the events are durable and recovery replays them), but the operator must see them.
+   */
+  onBackgroundError?: (message: string) => void;
+  /** How often pending re-send counters are written to their rows (default 5000 ms). */
   touchFlushIntervalMs?: number;
   /** Pending re-sends that trigger an early write (default 50,000). */
   touchFlushThreshold?: number;
@@ -79,14 +84,16 @@ export class SqliteStore implements Store {
   private flushing: Promise<void> | null = null;
   private readonly flushIntervalMs: number;
   private readonly flushThreshold: number;
+  private readonly reportError: (message: string) => void;
   private readonly checkpointer: Checkpointer | null = null;
   private readonly walSync: WalSync | null = null;
-  /** Checkpoint failures seen on the worker; the log then grows until one succeeds. */
-  checkpointErrors = 0;
-  lastCheckpointError: string | null = null;
 
   constructor(opts: SqliteStoreOptions) {
     const memory = opts.path === ':memory:';
+    // Without a handler the failure still reaches stderr: a silent background failure would hide a
+    // growing WAL or a stuck counter flush from the operator.
+    this.reportError =
+      opts.onBackgroundError ?? ((message) => process.emitWarning(message, 'SentinelStoreWarning'));
     if (!memory) mkdirSync(dirname(opts.path), { recursive: true });
     this.writer = new Database(opts.path);
     if (!memory) this.writer.pragma('journal_mode = WAL');
@@ -103,10 +110,9 @@ export class SqliteStore implements Store {
       this.reader.pragma('busy_timeout = 5000');
       this.reader.pragma('cache_size = -8192');
       // Checkpoints run on a worker thread (see Checkpointer); the writer never does them itself.
-      this.checkpointer = new Checkpointer(opts.path, 250, (message) => {
-        this.checkpointErrors++;
-        this.lastCheckpointError = message;
-      });
+      this.checkpointer = new Checkpointer(opts.path, 250, (message) =>
+        this.reportError(`WAL checkpoint failed: ${message}`),
+      );
       this.writer.pragma('wal_autocheckpoint = 32768');
       // After the log restarts, shrink its file back to 64 MiB rather than keep its peak size.
       this.writer.pragma('journal_size_limit = 67108864');
@@ -219,7 +225,10 @@ export class SqliteStore implements Store {
   private startFlushTimer(): void {
     if (this.flushTimer || this.closed) return;
     this.flushTimer = setInterval(
-      () => void this.flushTouches().catch(() => undefined),
+      () =>
+        void this.flushTouches().catch((err: unknown) =>
+          this.reportError(`re-send flush failed: ${String(err)}`),
+        ),
       this.flushIntervalMs,
     );
     this.flushTimer.unref();
@@ -270,7 +279,12 @@ export class SqliteStore implements Store {
       }
       tx.afterCommit(firstEventId);
       if (this.cache.pending.size >= this.flushThreshold)
-        setImmediate(() => void this.flushTouches().catch(() => undefined));
+        setImmediate(
+          () =>
+            void this.flushTouches().catch((err: unknown) =>
+              this.reportError(`re-send flush failed: ${String(err)}`),
+            ),
+        );
     } finally {
       release();
     }
