@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fingerprintLabels } from '../../src/alerts/fingerprint.js';
+import { fingerprintLabels, hashParts } from '../../src/alerts/fingerprint.js';
 
 /** Straightforward BigInt FNV-1a 64, the definition in prometheus/common, as an oracle. */
 function reference(labels: Record<string, string>): string {
@@ -45,6 +45,29 @@ describe('fingerprintLabels', () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('hashParts', () => {
+  // Signatures are stored and compared across restarts and versions, so their rendering is pinned:
+  // these values come from the first implementation (Number#toString(16) of the 53-bit hash).
+  it.each([
+    [[], '0bdcb81aee8d83'],
+    [[''], '0fcc4eeb27845a'],
+    [['quote-ingest', 'stale_data'], '1f1ce82bef6b02'],
+    [['a', 'b', 'c'], '0b7c0d66b1fc6c'],
+    [['é☃', 'x'.repeat(100)], '11a6a08c6ff88b'],
+  ])('renders %j as before', (parts, expected) => {
+    expect(hashParts(parts)).toBe(expected);
+  });
+
+  it('always renders 14 lower-case hex digits', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 20 }), { maxLength: 6 }), (parts) => {
+        expect(hashParts(parts)).toMatch(/^[0-9a-f]{14}$/);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -39,45 +39,6 @@ export const num = (v: string | number): number => (typeof v === 'number' ? v : 
 // ---------------------------------------------------------------------------------------------
 // Alerts
 
-const ALERT_TIME_COLUMNS = [
-  'starts_at',
-  'last_seen_at',
-  'resolved_at',
-  'created_at',
-  'updated_at',
-  'lock_until',
-  'retry_at',
-  'acked_at',
-];
-
-export const ALERT_SELECT = [
-  'id',
-  'ref',
-  'fingerprint',
-  'signature',
-  'is_current',
-  'source',
-  'service',
-  'kind',
-  'title',
-  'message',
-  'severity',
-  'labels',
-  'annotations',
-  'generator_url',
-  'state',
-  'status',
-  'occurrences',
-  'dedupe_ttl_ms',
-  'owner',
-  'last_error',
-  'fail_count',
-  'ack_note',
-  'acked_by',
-  'incident_ref',
-  ...ALERT_TIME_COLUMNS.map(ms),
-].join(', ');
-
 export interface AlertRow {
   id: string;
   ref: string;
@@ -213,6 +174,8 @@ interface WriteColumn {
   arrayType: string;
   expr: (element: string) => string;
   value: (a: Alert) => unknown;
+  /** How a SELECT reads it back (times as epoch milliseconds). */
+  select: string;
 }
 
 const plain =
@@ -222,6 +185,7 @@ const plain =
     arrayType,
     expr: (e) => e,
     value,
+    select: name,
   });
 const text = plain('text[]');
 const int4 = plain('int4[]');
@@ -230,6 +194,7 @@ const time = (name: string, value: (a: Alert) => number | null): WriteColumn => 
   arrayType: 'float8[]',
   expr: toTs,
   value,
+  select: ms(name),
 });
 // jsonb goes over the wire as text: pg has no jsonb[] serialiser, and the cast parses it once.
 const json = (name: string, value: (a: Alert) => Labels): WriteColumn => ({
@@ -237,6 +202,7 @@ const json = (name: string, value: (a: Alert) => Labels): WriteColumn => ({
   arrayType: 'text[]',
   expr: (e) => `${e}::jsonb`,
   value: (a) => JSON.stringify(value(a)),
+  select: name,
 });
 
 /** Every column but id, `ref` first (the update matches on it and does not write it). */
@@ -275,6 +241,12 @@ export const ALERT_WRITE_COLUMNS: readonly WriteColumn[] = [
   // Stored so that ingest can decide dedupe vs update from the head alone (see HEAD_SELECT).
   text('content_hash', storedContentHash),
 ];
+
+/** Every column an Alert is read from (content_hash only serves ingest heads; see HEAD_SELECT). */
+export const ALERT_SELECT = [
+  'id',
+  ...ALERT_WRITE_COLUMNS.filter((c) => c.name !== 'content_hash').map((c) => c.select),
+].join(', ');
 
 /** The batch parameters: one array per column, in ALERT_WRITE_COLUMNS order. */
 export function alertColumnArrays(alerts: readonly Alert[]): unknown[][] {

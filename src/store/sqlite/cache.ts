@@ -17,7 +17,10 @@ export interface PendingTouch extends AlertTouch {
  *   at first use, so a fingerprint that is not here does not exist and ingest reads nothing;
  * - pending: re-sends whose counters are not yet written to the alert row. Their events are
  *   committed, so after a crash the counters are rebuilt from the log (SqliteStore.recover);
- * - lastEventIds: the newest event of recently written alerts, the head of each event chain.
+ * - lastEventIds: the newest event of alerts written since start, the head of each event chain
+ *   (re-sent alerts keep theirs in `pending` until it is flushed, then here). Entries leave with
+ *   their head; a miss falls back to the row's last_event_id, which is exact whenever the alert has
+ *   no pending re-send.
  *
  * Only one process writes an SQLite database (the write connection holds its lock), so nothing
  * else can change the rows behind this cache. Changes are applied after a transaction commits.
@@ -47,12 +50,14 @@ export class SqliteCache {
     const head = this.headsByRef.get(ref);
     if (!head || !this.heads) return;
     this.headsByRef.delete(ref);
+    this.lastEventIds.delete(ref);
     if (this.heads.get(head.fingerprint)?.ref === ref) this.heads.delete(head.fingerprint);
   }
 
   rememberLastEvents(ids: Map<string, number>): void {
-    // A bounded cache: past this size it starts over and misses fall back to the row.
-    if (this.lastEventIds.size > 200_000) this.lastEventIds.clear();
+    // Entries leave with their heads, so the size follows the number of current alerts; this cap
+    // only bounds the alerts that stopped being current and were written again (acks, claims).
+    if (this.lastEventIds.size > 2_000_000) this.lastEventIds.clear();
     for (const [ref, id] of ids) this.lastEventIds.set(ref, id);
   }
 

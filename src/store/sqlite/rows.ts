@@ -82,41 +82,80 @@ export function alertFromRow(r: AlertRow): Alert {
   };
 }
 
-/** Named parameters for the insert and full-update statements. */
-export function alertParams(a: Alert): Record<string, string | number | null> {
-  return {
-    ref: a.ref,
-    fingerprint: a.fingerprint,
-    signature: a.signature,
-    is_current: a.current ? 1 : 0,
-    source: a.source,
-    service: a.service,
-    kind: a.kind,
-    title: a.title,
-    message: a.message,
-    severity: a.severity,
-    labels: JSON.stringify(a.labels),
-    annotations: JSON.stringify(a.annotations),
-    generator_url: a.generatorUrl,
-    state: a.state,
-    status: a.status,
-    occurrences: a.occurrences,
-    dedupe_ttl_ms: a.dedupeTtlMs,
-    starts_at: a.startsAt,
-    last_seen_at: a.lastSeenAt,
-    resolved_at: a.resolvedAt,
-    created_at: a.createdAt,
-    updated_at: a.updatedAt,
-    owner: a.owner,
-    lock_until: a.lockUntil,
-    retry_at: a.retryAt,
-    last_error: a.lastError,
-    fail_count: a.failCount,
-    ack_note: a.ackNote,
-    acked_by: a.ackedBy,
-    acked_at: a.ackedAt,
-    incident_ref: a.incidentRef,
-  };
+/** The alerts columns the insert and full-update statements write, in the order alertValues gives them. */
+export const ALERT_COLUMNS = [
+  'ref',
+  'fingerprint',
+  'signature',
+  'is_current',
+  'source',
+  'service',
+  'kind',
+  'title',
+  'message',
+  'severity',
+  'labels',
+  'annotations',
+  'generator_url',
+  'state',
+  'status',
+  'occurrences',
+  'dedupe_ttl_ms',
+  'starts_at',
+  'last_seen_at',
+  'resolved_at',
+  'created_at',
+  'updated_at',
+  'owner',
+  'lock_until',
+  'retry_at',
+  'last_error',
+  'fail_count',
+  'ack_note',
+  'acked_by',
+  'acked_at',
+  'incident_ref',
+] as const;
+
+/**
+ * Positional parameters in ALERT_COLUMNS order. Positional rather than named: better-sqlite3 binds
+ * an array about twice as fast as an object of 31 named values (measured), and alert inserts are on
+ * the ingest path.
+ */
+export function alertValues(a: Alert): Array<string | number | null> {
+  return [
+    a.ref,
+    a.fingerprint,
+    a.signature,
+    a.current ? 1 : 0,
+    a.source,
+    a.service,
+    a.kind,
+    a.title,
+    a.message,
+    a.severity,
+    JSON.stringify(a.labels),
+    JSON.stringify(a.annotations),
+    a.generatorUrl,
+    a.state,
+    a.status,
+    a.occurrences,
+    a.dedupeTtlMs,
+    a.startsAt,
+    a.lastSeenAt,
+    a.resolvedAt,
+    a.createdAt,
+    a.updatedAt,
+    a.owner,
+    a.lockUntil,
+    a.retryAt,
+    a.lastError,
+    a.failCount,
+    a.ackNote,
+    a.ackedBy,
+    a.ackedAt,
+    a.incidentRef,
+  ];
 }
 
 export interface EventRow {

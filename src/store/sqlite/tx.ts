@@ -2,10 +2,12 @@ import { headOf } from '../../alerts/fingerprint.js';
 import type { Alert, AlertHead, EventDraft } from '../../alerts/model.js';
 import type { Incident, SignatureState } from '../../incidents/model.js';
 import type { AlertTouch, ClaimQuery, StoreTx } from '../store.js';
+import type { PendingTouch } from './cache.js';
 import type { SqliteStore } from './index.js';
 import {
   alertFromRow,
-  alertParams,
+  ALERT_COLUMNS,
+  alertValues,
   incidentFromRow,
   incidentParams,
   type AlertRow,
@@ -14,9 +16,11 @@ import {
 
 type Params = Record<string, string | number | null>;
 
-const ALERT_COLUMNS = Object.keys(alertParams({} as Alert)).filter((c) => c !== 'ref');
-const INSERT_ALERT = `INSERT INTO alerts (ref, ${ALERT_COLUMNS.join(', ')}) VALUES (@ref, ${ALERT_COLUMNS.map((c) => '@' + c).join(', ')})`;
-const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE ref = @ref`;
+const INSERT_ALERT = `INSERT INTO alerts (${ALERT_COLUMNS.join(', ')}) VALUES (${ALERT_COLUMNS.map(() => '?').join(', ')})`;
+// Every column but ref (the first), then ref for the WHERE clause.
+const UPDATE_ALERT = `UPDATE alerts SET ${ALERT_COLUMNS.slice(1)
+  .map((c) => `${c} = ?`)
+  .join(', ')} WHERE ref = ?`;
 const INCIDENT_COLUMNS = Object.keys(incidentParams({} as Incident)).filter((c) => c !== 'ref');
 const INSERT_INCIDENT = `INSERT INTO incidents (ref, ${INCIDENT_COLUMNS.join(', ')}) VALUES (@ref, ${INCIDENT_COLUMNS.map((c) => '@' + c).join(', ')})`;
 const UPDATE_INCIDENT = `UPDATE incidents SET ${INCIDENT_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE ref = @ref`;
@@ -37,7 +41,9 @@ export class SqliteTx implements StoreTx {
   private readonly touches = new Map<string, AlertTouch>();
   private readonly headChanges: Array<{ kind: 'set'; head: AlertHead } | { kind: 'drop'; ref: string }> = [];
   private readonly fullyWritten = new Set<string>();
-  private readonly flushed: Array<{ ref: string; entry: object }> = [];
+  /** Alerts created by this transaction: they have no earlier events to link to. */
+  private readonly insertedRefs = new Set<string>();
+  private readonly flushed: Array<{ ref: string; entry: PendingTouch }> = [];
   private readonly lastEvents = new Map<string, number>();
 
   constructor(private readonly s: SqliteStore) {}
@@ -93,8 +99,9 @@ export class SqliteTx implements StoreTx {
   async insertAlerts(alerts: readonly Alert[]): Promise<void> {
     const stmt = this.s.stmt(INSERT_ALERT);
     for (const a of alerts) {
-      stmt.run(alertParams(a) as Params);
+      stmt.run(alertValues(a));
       this.fullyWritten.add(a.ref);
+      this.insertedRefs.add(a.ref);
       if (a.current) this.headChanges.push({ kind: 'set', head: headOf(a) });
     }
   }
@@ -103,7 +110,9 @@ export class SqliteTx implements StoreTx {
     const stmt = this.s.stmt(UPDATE_ALERT);
     const raise = this.s.stmt(RAISE_LAST_EVENT);
     for (const a of alerts) {
-      stmt.run(alertParams(a) as Params);
+      const values = alertValues(a);
+      values.push(values.shift()!);
+      stmt.run(values);
       // The pending touch this row supersedes may hold the newest chain head; keep it.
       const pending = this.cache.pending.get(a.ref);
       if (pending) raise.run(pending.lastEventId, a.ref);
@@ -204,7 +213,10 @@ export class SqliteTx implements StoreTx {
       id++;
       let prev: number | null = null;
       if (e.alertRef !== null) {
-        prev = this.lastEvents.get(e.alertRef) ?? this.s.lastEventIdOf(e.alertRef);
+        prev =
+          this.lastEvents.get(e.alertRef) ??
+          // A miss in every cache costs a row lookup; a new alert is known to have no chain yet.
+          (this.insertedRefs.has(e.alertRef) ? null : this.s.lastEventIdOf(e.alertRef));
         this.lastEvents.set(e.alertRef, id);
       }
       rows.push(
@@ -238,8 +250,12 @@ export class SqliteTx implements StoreTx {
   /** Cache changes, applied once COMMIT succeeded. */
   afterCommit(firstEventId: number): void {
     const cache = this.cache;
-    for (const { ref, entry } of this.flushed)
-      if (cache.pending.get(ref) === entry) cache.pending.delete(ref);
+    for (const { ref, entry } of this.flushed) {
+      if (cache.pending.get(ref) !== entry) continue;
+      cache.pending.delete(ref);
+      // The chain head stays cached, or the alert's next re-send would read it from its row.
+      cache.lastEventIds.set(ref, entry.lastEventId);
+    }
     for (const c of this.headChanges) {
       if (c.kind === 'set') cache.setHead(c.head);
       else cache.dropHead(c.ref);
