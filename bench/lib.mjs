@@ -62,18 +62,26 @@ function stopChild(child) {
   });
 }
 
-/** Starts `sentinel serve` from dist/ on a fresh SQLite file or PostgreSQL schema. */
-export async function startSentinel(backend, pgUrl) {
+/**
+ * Starts `sentinel serve` from dist/ on a fresh SQLite file or PostgreSQL schema, with `config`
+ * (YAML text) as its configuration file.
+ */
+export async function startSentinel(backend, pgUrl, config = '') {
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-bench-'));
   const port = await freePort();
   const args = [join(ROOT, 'dist/cli.js'), 'serve', '--listen', `127.0.0.1:${port}`];
   let schema = null;
+  let yaml = config;
   if (backend === 'sqlite') {
     args.push('--database', `sqlite:${join(dir, 'sentinel.db')}`);
   } else {
     schema = `bench_${process.pid}_${Date.now()}`;
-    writeFileSync(join(dir, 'sentinel.yml'), `database:\n  postgres:\n    schema: ${schema}\n`);
-    args.push('--config', join(dir, 'sentinel.yml'), '--database', pgUrl);
+    yaml = `database:\n  postgres:\n    schema: ${schema}\n${config}`;
+    args.push('--database', pgUrl);
+  }
+  if (yaml !== '') {
+    writeFileSync(join(dir, 'sentinel.yml'), yaml);
+    args.push('--config', join(dir, 'sentinel.yml'));
   }
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,13 +117,18 @@ export function alertmanagerBinary() {
   return null;
 }
 
-/** Starts Alertmanager 0.25 (Debian package) on loopback with clustering off and a receiver that sends nothing. */
-export async function startAlertmanager() {
+/**
+ * Starts Alertmanager 0.25 (Debian package) on loopback with clustering off and `config` (default:
+ * a receiver that sends nothing).
+ */
+export async function startAlertmanager(
+  config = 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n',
+) {
   const bin = alertmanagerBinary();
   if (!bin) return null;
   const dir = mkdtempSync(join(tmpdir(), 'am-bench-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'am.yml'), 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n');
+  writeFileSync(join(dir, 'am.yml'), config);
   const child = spawn(
     bin,
     [

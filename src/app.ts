@@ -16,6 +16,16 @@ import { systemClock, type Clock } from './clock.js';
 import type { IncidentSeverity } from './incidents/model.js';
 import { IncidentService } from './incidents/service.js';
 import { Metrics } from './metrics.js';
+import { emptyNotifyConfig, type BuiltNotifyConfig } from './notify/config.js';
+import type { BackoffOptions } from './notify/delivery.js';
+import { Notifier } from './notify/notifier.js';
+import { registerV2SilenceRoutes } from './api/v2/silences.js';
+import { registerV2StatusRoutes } from './api/v2/status.js';
+import { registerV2AlertReadRoutes } from './api/v2/alerts.js';
+import { registerDeliveryRoutes } from './api/v1/deliveries.js';
+import { registerAlertmanagerWebhookRoute } from './api/v1/am-webhook.js';
+import { SentinelError } from './errors.js';
+import { VERSION } from './version.js';
 import { RetentionJob, type RetentionOptions } from './retention.js';
 import type { Store } from './store/store.js';
 
@@ -38,14 +48,27 @@ export interface AppOptions {
   retention?: RetentionOptions | null;
   /** Most alerts one group-commit transaction writes. */
   maxBatch?: number;
+  /** The notification configuration (routes, receivers, ...); none by default. */
+  notify?: BuiltNotifyConfig;
+  /** The Alertmanager sections as YAML with secrets masked, for GET /api/v2/status. */
+  configOriginal?: string;
+  /** Loads and validates the configuration file again (POST /-/reload, SIGHUP); throws if invalid. */
+  loadConfig?: () => Promise<{ notify: BuiltNotifyConfig; original: string }>;
+  /** false: the notification loops do not run by themselves (tests drive them with a manual clock). */
+  backgroundWork?: boolean;
+  notifications?: { deadLetterAfterMs?: number; backoff?: Partial<BackoffOptions>; random?: () => number };
+  externalUrl?: string;
 }
 
 export interface SentinelApp {
   http: FastifyInstance;
   context: ApiContext;
   retention: RetentionJob | null;
-  /** Starts background work (retention). The store must already be migrated. */
+  notifier: Notifier;
+  /** Starts background work (retention, notifications). The store must already be migrated. */
   start(): Promise<void>;
+  /** Applies the configuration file again; throws SentinelError('reload_failed') if it is invalid. */
+  reload(): Promise<void>;
   /** Stops accepting requests, commits what is queued, stops background work. Does not close the store. */
   stop(): Promise<void>;
 }
@@ -55,9 +78,48 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
   const clock = options.clock ?? systemClock;
   const store = options.store;
   let ingest: GroupCommitter<PreparedAlert, IngestResult> | null = null;
-  const metrics = new Metrics(store, () => ingest?.pending ?? 0);
+  const metrics = new Metrics(store, () => ingest?.pending ?? 0, clock);
   const time = <T>(operation: string, fn: () => Promise<T>): Promise<T> => metrics.time(operation, fn);
   const alerts = new AlertService(store, clock, time);
+  const externalUrl = options.externalUrl ?? 'http://127.0.0.1:9097';
+  const notifier = new Notifier({
+    store,
+    clock,
+    alerts,
+    config: options.notify ?? emptyNotifyConfig(externalUrl),
+    version: VERSION,
+    ...(options.notifications?.deadLetterAfterMs !== undefined
+      ? { deadLetterAfterMs: options.notifications.deadLetterAfterMs }
+      : {}),
+    ...(options.notifications?.backoff ? { backoff: options.notifications.backoff } : {}),
+    ...(options.notifications?.random ? { random: options.notifications.random } : {}),
+    ...(options.logger ? { log: options.logger } : {}),
+    onAttempt: (n, outcome, latencyMs) => {
+      metrics.deliveryAttempts.inc({ integration: n.integration, outcome });
+      metrics.deliveryLatency.observe({ integration: n.integration }, latencyMs / 1000);
+    },
+    onDead: (n) => metrics.deadLettered.inc({ integration: n.integration }),
+  });
+  alerts.setChangeListener(notifier);
+  let configOriginal = options.configOriginal ?? '';
+  const reload = async (): Promise<void> => {
+    if (!options.loadConfig)
+      throw new SentinelError('reload_failed', 'the server was started without a configuration file');
+    let next: { notify: BuiltNotifyConfig; original: string };
+    try {
+      next = await options.loadConfig();
+    } catch (err) {
+      const issues = (err as { issues?: Array<{ path: string; message: string }> }).issues;
+      throw new SentinelError(
+        'reload_failed',
+        `configuration not reloaded: ${err instanceof Error ? err.message : String(err)}`,
+        (issues ?? []).map((i) => ({ field: i.path, code: 'invalid_format', message: i.message })),
+      );
+    }
+    await notifier.reload(next.notify);
+    configOriginal = next.original;
+    if (options.logger) options.logger.info('configuration reloaded');
+  };
   const incidents = new IncidentService(store, clock, {
     triageCooldownMs: (options.triageCooldownMinutes ?? 15) * 60_000,
     defaultDedupeWindowMs: (options.defaultIncidentDedupeWindowMinutes ?? 60) * 60_000,
@@ -97,6 +159,11 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     maxAlertsPerRequest: options.maxAlertsPerRequest ?? 1000,
     defaultDedupeTtlMinutes: options.defaultDedupeTtlMinutes ?? 30,
     defaultSource: options.defaultSource ?? 'api',
+    notifier,
+    configOriginal: () => configOriginal,
+    reload,
+    startedAt: clock.now(),
+    version: VERSION,
   };
   // Only JSON bodies are accepted; anything else is a 415 rather than a string handed to a validator.
   http.removeContentTypeParser('text/plain');
@@ -108,6 +175,11 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
   registerEventRoutes(http, context);
   registerIncidentRoutes(http, context);
   registerV2AlertRoutes(http, context);
+  registerV2AlertReadRoutes(http, context);
+  registerV2SilenceRoutes(http, context);
+  registerV2StatusRoutes(http, context);
+  registerDeliveryRoutes(http, context);
+  registerAlertmanagerWebhookRoute(http, context);
 
   const retention =
     options.retention === null
@@ -123,15 +195,20 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     http,
     context,
     retention,
+    notifier,
     async start() {
       retention?.start();
+      if (options.backgroundWork === false) await notifier.dispatcher.reconcile(notifier.hashes());
+      else await notifier.start();
       await http.ready();
       ready = true;
     },
+    reload,
     async stop() {
       ready = false;
       await http.close();
       await committer.stop();
+      await notifier.stop();
       await retention?.stop();
     },
   };

@@ -1,25 +1,14 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerAlertsCommands } from './cli/alerts.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { migrate, serve } from './server.js';
+import { VERSION } from './version.js';
 
 export type { CliIo } from './cli/io.js';
-
-function packageVersion(): string {
-  try {
-    // The same relative path works from src/ (tests) and dist/ (installed bin).
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /**
  * The whole command line, without running it. Failures go through `command.error()`, which writes to
@@ -29,7 +18,7 @@ function packageVersion(): string {
 export function buildProgram(io: CliIo = processIo()): Command {
   const program = new Command('sentinel')
     .description('Runtime-health sentinel and durable, Alertmanager-compatible alert manager')
-    .version(packageVersion())
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 

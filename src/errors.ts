@@ -20,6 +20,11 @@ export const ERROR_CODES = {
     message: 'The requested transition is not allowed from the current state.',
   },
   lock_not_held: { status: 409, message: 'The alert is claimed by another owner.' },
+  invalid_silence: { status: 400, message: 'The silence is invalid; nothing was stored.' },
+  silence_not_found: { status: 404, message: 'No silence with that id.' },
+  silence_expired: { status: 409, message: 'The silence has already expired.' },
+  notification_not_found: { status: 404, message: 'No notification with that reference.' },
+  reload_failed: { status: 400, message: 'The new configuration is invalid; the running one was kept.' },
   store_unavailable: { status: 503, message: 'The store is not available.' },
   internal_error: { status: 500, message: 'An unexpected error occurred.' },
 } as const satisfies Record<string, { status: number; message: string }>;

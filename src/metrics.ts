@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock } from './clock.js';
 import type { Store } from './store/store.js';
 
 /** Prometheus metrics of one app instance (its own registry, so tests can build several apps). */
@@ -7,8 +8,11 @@ export class Metrics {
   readonly ingested: Counter<'api' | 'result'>;
   readonly storeLatency: Histogram<'operation'>;
   readonly ingestBatchSize: Histogram;
+  readonly deliveryAttempts: Counter<'integration' | 'outcome'>;
+  readonly deliveryLatency: Histogram<'integration'>;
+  readonly deadLettered: Counter<'integration'>;
 
-  constructor(store: Store, pendingIngest: () => number) {
+  constructor(store: Store, pendingIngest: () => number, clock: Clock) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sentinel_' });
     this.ingested = new Counter({
       name: 'sentinel_alerts_ingested_total',
@@ -35,6 +39,47 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(pendingIngest());
+      },
+    });
+    this.deliveryAttempts = new Counter({
+      name: 'sentinel_notification_attempts_total',
+      help: 'Attempts to send a notification, by integration (<receiver>/<kind>/<index>) and outcome (delivered, retryable, permanent).',
+      labelNames: ['integration', 'outcome'],
+      registers: [this.registry],
+    });
+    this.deliveryLatency = new Histogram({
+      name: 'sentinel_notification_send_duration_seconds',
+      help: 'Time one send attempt took, by integration.',
+      labelNames: ['integration'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.deadLettered = new Counter({
+      name: 'sentinel_notifications_dead_total',
+      help: 'Notifications declared dead: not delivered within the dead-letter age.',
+      labelNames: ['integration'],
+      registers: [this.registry],
+    });
+    const queueAge = new Gauge({
+      name: 'sentinel_notification_queue_oldest_seconds',
+      help: 'Age of the oldest notification waiting to be delivered, by integration.',
+      labelNames: ['integration'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'sentinel_notification_queue',
+      help: 'Notifications waiting to be delivered (queued, sending or retrying), by integration.',
+      labelNames: ['integration'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        queueAge.reset();
+        const now = clock.now();
+        for (const s of await store.notify.queueStats()) {
+          this.set({ integration: s.integration }, s.pending);
+          if (s.oldestCreatedAt !== null)
+            queueAge.set({ integration: s.integration }, Math.max(0, (now - s.oldestCreatedAt) / 1000));
+        }
       },
     });
     new Gauge({

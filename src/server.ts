@@ -118,6 +118,16 @@ export async function serve(opts: ServeOptions): Promise<void> {
       batchSize: config.retention.batch_size,
     },
     maxBatch: config.ingest.max_batch,
+    notify: loaded.notify,
+    configOriginal: loaded.original,
+    externalUrl: loaded.notify.config.externalUrl,
+    // Reload re-reads the same file with the same flags; only the notification configuration is
+    // applied while running (listen address, database and tokens need a restart).
+    loadConfig: async () => {
+      const next = await load(opts);
+      for (const w of next.warnings) log.warn(`config: ${w}`);
+      return { notify: next.notify, original: next.original };
+    },
   });
   await app.start();
   const address = await app.http.listen({ host: listen.host, port: listen.port });
@@ -148,4 +158,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (loaded.path === null) {
+      log.warn('SIGHUP: no configuration file to reload');
+      return;
+    }
+    app
+      .reload()
+      .catch((err: unknown) =>
+        log.error({ err }, 'configuration reload failed; the running configuration was kept'),
+      );
+  });
 }

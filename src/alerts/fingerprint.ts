@@ -194,5 +194,6 @@ export function headOf(a: Alert): AlertHead {
     lastSeenAt: a.lastSeenAt,
     updatedAt: a.updatedAt,
     contentHash: contentHash(a),
+    resolveAfterMs: a.resolveAfterMs,
   };
 }

@@ -45,6 +45,7 @@ export function newAlert(input: PreparedAlert, ref: string, now: number): Alert 
     status: 'new',
     occurrences: 1,
     dedupeTtlMs: input.dedupeTtlMs,
+    resolveAfterMs: input.resolveAfterMs,
     startsAt: input.startsAt ?? now,
     lastSeenAt: now,
     resolvedAt: resolved ? (input.endsAt ?? now) : null,
@@ -135,6 +136,7 @@ export function updateByIngest(current: Alert, input: PreparedAlert, now: number
     generatorUrl: input.generatorUrl,
     labels: input.labels,
     annotations: input.annotations,
+    resolveAfterMs: input.resolveAfterMs,
     occurrences,
     lastSeenAt: now,
     updatedAt: now,
@@ -150,6 +152,7 @@ export function updateByIngest(current: Alert, input: PreparedAlert, now: number
         generator_url: alert.generatorUrl,
         labels: alert.labels,
         annotations: alert.annotations,
+        resolve_after_seconds: seconds(alert.resolveAfterMs),
         occurrences,
         last_seen_at: iso(now),
         updated_at: iso(now),
@@ -172,6 +175,10 @@ export function resolveByIngest(current: Alert, input: PreparedAlert, now: numbe
       },
     }),
   };
+}
+
+function seconds(ms: number | null): number | null {
+  return ms === null ? null : ms / 1000;
 }
 
 function iso(ms: number): string {
@@ -316,6 +323,22 @@ export function resolve(
     event: event('resolved', next, now, opts.actor, {
       note: opts.note,
       changes: { state: 'resolved', resolved_at: iso(now), updated_at: iso(now) },
+    }),
+  };
+}
+
+/**
+ * An alert from the Alertmanager API that was not sent again before its end: resolved as of that
+ * end (lastSeenAt + resolveAfterMs), as Alertmanager treats an alert whose endsAt has passed.
+ */
+export function expire(alert: Alert, now: number): Transition {
+  const resolvedAt = Math.min(now, alert.lastSeenAt + (alert.resolveAfterMs ?? 0));
+  const next: Alert = { ...alert, state: 'resolved', resolvedAt, updatedAt: now };
+  return {
+    alert: next,
+    event: event('resolved', next, now, null, {
+      reason: 'expired',
+      changes: { state: 'resolved', resolved_at: iso(resolvedAt), updated_at: iso(now) },
     }),
   };
 }

@@ -30,6 +30,12 @@ export interface PreparedAlert {
   labelsFingerprinted: boolean;
   signature: string;
   dedupeTtlMs: number;
+  /**
+   * Resolve by itself when not received again for this long (Alertmanager's endsAt: Prometheus
+   * re-sends firing alerts with an end a few evaluation intervals ahead). null: only an explicit
+   * resolve ends it (native alerts).
+   */
+  resolveAfterMs: number | null;
   /** When the problem started, if the sender knows (Alertmanager's startsAt); else the ingest time. */
   startsAt: number | null;
   /** When the problem ended, if the sender says so (Alertmanager's endsAt in the past). */
@@ -57,6 +63,8 @@ export interface Alert {
   status: ProcessingStatus;
   occurrences: number;
   dedupeTtlMs: number;
+  /** See PreparedAlert.resolveAfterMs; counted from lastSeenAt. */
+  resolveAfterMs: number | null;
   startsAt: number;
   lastSeenAt: number;
   resolvedAt: number | null;
@@ -86,6 +94,8 @@ export interface AlertHead {
   lastSeenAt: number;
   updatedAt: number;
   contentHash: string;
+  /** Alert.resolveAfterMs: with lastSeenAt, when a firing alert expires. */
+  resolveAfterMs: number | null;
 }
 
 export const EVENT_TYPES = [

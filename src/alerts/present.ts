@@ -22,6 +22,8 @@ export interface ApiAlert {
   status: string;
   occurrences: number;
   dedupe_ttl_minutes: number;
+  /** Resolves by itself when not received again for this long (alerts from the Alertmanager API). */
+  resolve_after_seconds: number | null;
   starts_at: string;
   last_seen_at: string;
   resolved_at: string | null;
@@ -56,6 +58,7 @@ export function alertToApi(a: Alert): ApiAlert {
     status: a.status,
     occurrences: a.occurrences,
     dedupe_ttl_minutes: a.dedupeTtlMs / 60_000,
+    resolve_after_seconds: a.resolveAfterMs === null ? null : a.resolveAfterMs / 1000,
     starts_at: iso(a.startsAt)!,
     last_seen_at: iso(a.lastSeenAt)!,
     resolved_at: iso(a.resolvedAt),

@@ -14,17 +14,54 @@ export interface ClaimOptions {
   statusIn: ProcessingStatus[];
 }
 
+/**
+ * Told about alerts that were raised or resolved: inside the transaction that changed them (so what
+ * it writes commits with the change), and again after the commit.
+ */
+export interface AlertChangeListener {
+  inTransaction(tx: StoreTx, changes: readonly AlertChange[], now: number): Promise<void>;
+  committed(changes: readonly AlertChange[]): void;
+}
+
+export interface AlertChange {
+  alert: Alert;
+  kind: 'raised' | 'resolved';
+}
+
 /** Wraps a store operation for timing (metrics); the default runs it as is. */
 export type Timer = <T>(operation: string, fn: () => Promise<T>) => Promise<T>;
 export const untimed: Timer = (_operation, fn) => fn();
 
 /** The alert operations that change state. Every one runs in a single store transaction. */
 export class AlertService {
+  private listener: AlertChangeListener | null = null;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly time: Timer = untimed,
   ) {}
+
+  /** The notification pipeline registers here (one listener). */
+  setChangeListener(listener: AlertChangeListener | null): void {
+    this.listener = listener;
+  }
+
+  /** Runs fn in a transaction, hands the alert changes it reports to the listener, and returns its result. */
+  private async changing<T>(
+    fn: (tx: StoreTx, changes: AlertChange[], now: number) => Promise<T>,
+  ): Promise<T> {
+    let changes: AlertChange[] = [];
+    const result = await this.store.transaction(async (tx) => {
+      changes = [];
+      const now = this.clock.now();
+      const r = await fn(tx, changes, now);
+      if (changes.length > 0 && this.listener) await this.listener.inTransaction(tx, changes, now);
+      return r;
+    });
+    if (changes.length > 0) this.listener?.committed(changes);
+    return result;
+  }
 
   /**
    * Stores a batch (possibly many requests' worth, from group commit) in one transaction. Alerts are
@@ -35,8 +72,7 @@ export class AlertService {
   }
 
   private ingestTx(inputs: readonly PreparedAlert[]): Promise<IngestResult[]> {
-    return this.store.transaction(async (tx) => {
-      const now = this.clock.now();
+    return this.changing(async (tx, changes, now) => {
       const nowIso = new Date(now).toISOString();
       const heads = await tx.currentAlertsByFingerprint([...new Set(inputs.map((a) => a.fingerprint))]);
       // What this batch writes, each alert in its final version: new rows, whole-row updates of
@@ -92,6 +128,7 @@ export class AlertService {
           heads.set(input.fingerprint, headOf(t.alert));
           events.push(t.event);
           results.push(lifecycle.resultOf(t.alert, true));
+          if (decision === 'resolve') changes.push({ alert: t.alert, kind: 'resolved' });
           continue;
         }
         // A new alert; the previous current alert of this fingerprint, if any, stops being current.
@@ -108,6 +145,7 @@ export class AlertService {
         heads.set(input.fingerprint, headOf(alert));
         events.push(lifecycle.raiseEvent(alert, supersedes, now));
         results.push(lifecycle.resultOf(alert, false));
+        changes.push({ alert, kind: alert.state === 'firing' ? 'raised' : 'resolved' });
       }
 
       // Existing rows first: superseding clears their `current` flag before new rows claim it.
@@ -159,7 +197,35 @@ export class AlertService {
   }
 
   resolve(ref: string, opts: { actor: string | null; note: string | null }): Promise<Alert> {
-    return this.transition(ref, (alert, now) => lifecycle.resolve(alert, opts, now));
+    return this.time('transition', () =>
+      this.changing(async (tx, changes, now) => {
+        const alert = await tx.alertForUpdate(ref);
+        if (!alert) throw new SentinelError('alert_not_found', `no alert ${ref}`);
+        const t = lifecycle.resolve(alert, opts, now);
+        await tx.updateAlerts([t.alert]);
+        tx.appendEvents([t.event]);
+        changes.push({ alert: t.alert, kind: 'resolved' });
+        return t.alert;
+      }),
+    );
+  }
+
+  /**
+   * Resolves alerts from the Alertmanager API whose end passed without a re-send (up to `limit` per
+   * call). Returns how many it resolved.
+   */
+  expireDue(limit = 1000): Promise<number> {
+    return this.time('expire', () =>
+      this.changing(async (tx, changes, now) => {
+        const due = await tx.expiredAlerts(now, limit);
+        if (due.length === 0) return 0;
+        const transitions = due.map((a) => lifecycle.expire(a, now));
+        await tx.updateAlerts(transitions.map((t) => t.alert));
+        tx.appendEvents(transitions.map((t) => t.event));
+        for (const t of transitions) changes.push({ alert: t.alert, kind: 'resolved' });
+        return due.length;
+      }),
+    );
   }
 
   private transition(ref: string, step: (alert: Alert, now: number) => lifecycle.Transition): Promise<Alert> {

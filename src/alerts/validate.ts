@@ -328,6 +328,7 @@ export function validateAlert(input: unknown, ctx: ValidationContext, prefix = '
       labelsFingerprinted: fingerprint === undefined || fingerprint === computed,
       signature: alertSignature(svc, kind, ttl),
       dedupeTtlMs: Math.round(dedupeTtlMinutes * 60_000),
+      resolveAfterMs: null,
       startsAt: null,
       endsAt: null,
       generatorUrl: generatorUrl ?? null,

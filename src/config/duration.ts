@@ -132,3 +132,13 @@ export function isDuration(input: string): boolean {
     return false;
   }
 }
+
+/** parseDuration, or null instead of an error (for optional values checked by their caller). */
+export function durationOrNull(input: string): number | null {
+  try {
+    return parseDuration(input);
+  } catch (err) {
+    if (err instanceof DurationError) return null;
+    throw err;
+  }
+}

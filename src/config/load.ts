@@ -14,12 +14,14 @@ import {
   type LogLevel,
   type Scope,
 } from './schema.js';
+import { buildNotifyConfig, type BuiltNotifyConfig } from '../notify/config.js';
 import { checkTokenValue, readSecret } from './secrets.js';
 import {
   existsInSource,
   formatPath,
   inlineSecretWarnings,
   locate,
+  maskedAlertmanagerYaml,
   parseYaml,
   pathPattern,
   type PathSegment,
@@ -82,6 +84,10 @@ export interface LoadedConfig {
   /** Problems that do not stop startup (inline secrets in Alertmanager sections, ...); never contain values. */
   warnings: string[];
   secrets: { databaseUrl: string; tokens: ResolvedToken[] };
+  /** The notification pipeline's configuration: routes, receivers (secrets resolved), templates compiled. */
+  notify: BuiltNotifyConfig;
+  /** The Alertmanager sections as YAML with secrets masked (GET /api/v2/status). */
+  original: string;
 }
 
 export const ENV_LISTEN = 'SENTINEL_LISTEN';
@@ -187,12 +193,34 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
   }
   if (secretIssues.length > 0) throw new ConfigError(sortIssues(secretIssues));
 
+  const sections = {
+    notifications: config.notifications,
+    global: config.global,
+    route: config.route,
+    receivers: config.receivers,
+    inhibit_rules: config.inhibit_rules,
+    time_intervals: config.time_intervals,
+    mute_time_intervals: config.mute_time_intervals,
+    templates: config.templates,
+  };
+  const notify = await buildNotifyConfig(sections, {
+    baseDir,
+    env,
+    externalUrl: config.server.external_url ?? `http://${config.server.listen}`,
+  });
+  for (const w of notify.warnings) warnings.push(formatIssue(issueFor(source, w.path, w.message)));
+  if (notify.built === null) {
+    throw new ConfigError(sortIssues(notify.issues.map((i) => issueFor(source, i.path, i.message))));
+  }
+
   return {
     config: deepFreeze(config),
     source: text,
     path: absolutePath,
     warnings,
     secrets: { databaseUrl, tokens },
+    notify: notify.built,
+    original: maskedAlertmanagerYaml({ ...sections, notifications: undefined }),
   };
 }
 

@@ -250,6 +250,48 @@ const retentionShape = {
 };
 
 const ingestShape = { max_batch: count(1, 1_000_000, 4096) };
+
+const deliveryShape = {
+  dead_letter_after: duration('24h', { positive: true }),
+  initial_backoff: duration('1s', { positive: true }),
+  max_backoff: duration('1m', { positive: true }),
+};
+const throttleShape = {
+  // At most one message per this interval per receiver integration and alert source; 0s disables.
+  per_source: duration('1m', { positive: false }),
+};
+const flappingShape = {
+  max_flips: count(1, 1000, 4),
+  window: duration('10m', { positive: true }),
+};
+const selfTestShape = {
+  receiver: z.string().min(1).nullable().default(null),
+  schedule: z.string().min(1).default('0 9 * * *'),
+  timezone: z.string().min(1).default('UTC'),
+};
+const watchdogShape = {
+  enabled: z.boolean().default(false),
+  interval: duration('1m', { positive: true }),
+};
+const escalationStep = z.strictObject({
+  after: duration('0s', { positive: false }),
+  receiver: z.string().min(1),
+});
+const escalationPolicy = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must match [A-Za-z0-9_.-]+'),
+  matchers: z.array(z.string()).min(1, 'give at least one matcher'),
+  steps: z.array(escalationStep).min(1, 'give at least one step'),
+});
+const notificationsShape = {
+  delivery: section(deliveryShape),
+  throttle: section(throttleShape),
+  flapping: section(flappingShape),
+  // A receiver failing this long raises the SentinelReceiverFailing alert.
+  receiver_failing_after: duration('10m', { positive: true }),
+  self_test: section(selfTestShape),
+  watchdog: section(watchdogShape),
+  escalation_policies: nullAsUnset(z.array(escalationPolicy).default([])),
+};
 const loggingShape = { level: z.enum(LOG_LEVELS).default('info') };
 
 // Alertmanager sections: the shape only. Their content is validated by the notification subsystem.
@@ -267,6 +309,7 @@ const rootShape = {
   retention: section(retentionShape),
   ingest: section(ingestShape),
   logging: section(loggingShape),
+  notifications: section(notificationsShape),
   global: amObject,
   route: z.record(z.string(), z.unknown(), { error: AM_MAPPING }).nullable().default(null),
   receivers: amList,
@@ -309,6 +352,14 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   incidents: Object.keys(incidentsShape),
   retention: Object.keys(retentionShape),
   ingest: Object.keys(ingestShape),
+  notifications: Object.keys(notificationsShape),
+  'notifications.delivery': Object.keys(deliveryShape),
+  'notifications.throttle': Object.keys(throttleShape),
+  'notifications.flapping': Object.keys(flappingShape),
+  'notifications.self_test': Object.keys(selfTestShape),
+  'notifications.watchdog': Object.keys(watchdogShape),
+  'notifications.escalation_policies[]': ['name', 'matchers', 'steps'],
+  'notifications.escalation_policies[].steps[]': ['after', 'receiver'],
   logging: Object.keys(loggingShape),
 };
 

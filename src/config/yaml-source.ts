@@ -1,4 +1,14 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  stringify,
+  type Document,
+} from 'yaml';
 
 /**
  * The YAML side of configuration loading: positions of keys and values, so every problem can be
@@ -224,4 +234,37 @@ export function inlineSecretWarnings(source: SourceDocument, sections: readonly 
       visit(pair.value, [String(pair.key.value)]);
   }
   return warnings;
+}
+
+/**
+ * The Alertmanager sections as YAML with every secret value replaced by `<secret>`, as
+ * Alertmanager shows its configuration in GET /api/v2/status (amtool config show).
+ */
+export function maskedAlertmanagerYaml(sections: Record<string, unknown>): string {
+  const mask = (
+    value: unknown,
+    key: PathSegment | undefined,
+    container: PathSegment | undefined,
+  ): unknown => {
+    if (Array.isArray(value)) return value.map((v) => mask(v, undefined, key));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = mask(v, k, key);
+      return out;
+    }
+    if (typeof value === 'string' && key !== undefined && typeof key === 'string') {
+      if (!value.includes('{{') && (isSecretKey(key, container) || isUrlWithCredentials(value)))
+        return '<secret>';
+    }
+    return value;
+  };
+  const present: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(sections)) {
+    const empty =
+      v === null ||
+      (Array.isArray(v) && v.length === 0) ||
+      (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+    if (!empty) present[k] = mask(v, k, undefined);
+  }
+  return Object.keys(present).length === 0 ? '' : stringify(present, { lineWidth: 0 });
 }

@@ -8,6 +8,13 @@ import type {
   StoredEvent,
 } from '../alerts/model.js';
 import type { Incident, IncidentStatus, SignatureState } from '../incidents/model.js';
+import type { SqlNotify } from './sql/notify.js';
+
+/**
+ * The notification tables' operations. Both backends run the same statements (src/store/sql/), so
+ * the type is that one implementation's.
+ */
+export type NotifyOps = SqlNotify;
 
 /*
  * The storage interface. Business rules (dedupe, the claim state machine, incidents) live in shared
@@ -34,6 +41,8 @@ export interface AlertQuery {
   seenSince?: number;
   /** Case-insensitive substring of title, message or service. */
   text?: string;
+  /** Only the current alert of each fingerprint (true) or only superseded ones (false). */
+  current?: boolean;
   /** Keyset pagination: only alerts with id < beforeId (results are newest first). */
   beforeId?: number;
   limit: number;
@@ -125,6 +134,27 @@ export interface StoreTx {
 
   /** Buffered and written last, at commit, in the order given. */
   appendEvents(events: readonly EventDraft[]): void;
+
+  /** Alerts by ref, in no particular order; refs that do not exist are left out. */
+  alertsByRefs(refs: readonly string[]): Promise<Alert[]>;
+  /**
+   * Current firing alerts with a resolveAfterMs whose lastSeenAt + resolveAfterMs <= now, locked for
+   * update (PostgreSQL: SKIP LOCKED, so replicas sweeping at once take different ones).
+   */
+  expiredAlerts(now: number, limit: number): Promise<Alert[]>;
+
+  /** The notification tables, inside this transaction. */
+  readonly notify: NotifyOps;
+}
+
+export interface TransactionOptions {
+  /**
+   * false: the commit may return before it is on disk (SQLite: no fsync; PostgreSQL:
+   * synchronous_commit off). Only for writes whose loss in a crash is harmless, e.g. marking a
+   * notification `sending` (after a crash it is sent again with the same idempotency key either
+   * way). A later durable commit makes it durable too. Default true.
+   */
+  durable?: boolean;
 }
 
 export interface MigrationReport {
@@ -141,13 +171,16 @@ export interface Store {
    * violation on the current fingerprint, deadlock, serialization failure) rerun fn, so fn must
    * derive everything it writes from what it reads inside the transaction.
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
 
   getAlert(ref: string): Promise<Alert | null>;
   listAlerts(query: AlertQuery): Promise<Alert[]>;
   listEvents(query: EventQuery): Promise<StoredEvent[]>;
   countAlerts(seenSince?: number): Promise<CountRow[]>;
   topSignatures(seenSince: number, limit: number): Promise<SignatureCount[]>;
+
+  /** The notification tables, read outside any transaction (API reads; never blocks writers). */
+  readonly notify: NotifyOps;
 
   getIncident(ref: string): Promise<Incident | null>;
   listIncidents(query: IncidentQuery): Promise<Incident[]>;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { matchRoutes } from '../../src/routing/route.js';
 import { loadConfig } from '../../src/config/load.js';
 
 const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
@@ -50,7 +51,7 @@ describe('examples/alertmanager.yml', () => {
 
   it('warns about its inline secrets by path only', async () => {
     const { warnings } = await loadConfig({ path: file, env: {} });
-    expect(warnings.map((w) => w.split(' (')[0])).toEqual([
+    expect(warnings.filter((w) => w.includes('inline secret')).map((w) => w.split(' (')[0])).toEqual([
       'global.smtp_auth_password',
       'global.slack_api_url',
       'receivers[3].slack_configs[0].api_url',
@@ -92,19 +93,21 @@ describe('examples/sentinel.yml', () => {
     SENTINEL_TOKEN_ONCALL: 'oncall-0123456789abcdef',
   };
 
-  it('loads as valid, with severity routing to two webhook receivers', async () => {
+  it("loads as valid, routing critical to ops, warning to dev and Sentinel's own alerts apart", async () => {
     const loaded = await loadConfig({ path: file, env });
     expect(loaded.warnings).toEqual([]);
     expect(loaded.secrets.tokens.map((t) => t.name)).toEqual(['prometheus', 'oncall']);
-    const route = loaded.config.route as { routes: Array<{ receiver: string; matchers: string[] }> };
-    expect(route.routes).toEqual([
-      expect.objectContaining({ receiver: 'ops', matchers: ['severity="critical"'] }),
-      expect.objectContaining({ receiver: 'dev', matchers: ['severity="warning"'] }),
+    const route = loaded.notify.config.route!;
+    const receiverOf = (labels: Record<string, string>) =>
+      matchRoutes(route, labels).map((r) => r.options.receiver);
+    expect(receiverOf({ alertname: 'QuotesStale', severity: 'critical' })).toEqual(['ops']);
+    expect(receiverOf({ alertname: 'SlowWriter', severity: 'warning' })).toEqual(['dev']);
+    expect(receiverOf({ alertname: 'SentinelReceiverFailing', severity: 'critical' })).toEqual([
+      'sentinel-meta',
     ]);
-    const receivers = loaded.config.receivers as Array<{ name: string; webhook_configs: unknown[] }>;
-    expect(receivers.map((r) => [r.name, r.webhook_configs.length])).toEqual([
-      ['ops', 1],
-      ['dev', 1],
+    expect(receiverOf({ alertname: 'Watchdog', severity: 'none' })).toEqual(['sentinel-meta']);
+    expect(loaded.notify.config.options.escalations.map((p) => p.steps.map((s) => s.receiver))).toEqual([
+      ['ops', 'ops-senior', 'ops-lead'],
     ]);
   });
 

@@ -40,6 +40,15 @@ const DEFAULTS = {
   retention: { max_age: '30d', interval: '1h', batch_size: 1000 },
   ingest: { max_batch: 4096 },
   logging: { level: 'info' },
+  notifications: {
+    delivery: { dead_letter_after: '24h', initial_backoff: '1s', max_backoff: '1m' },
+    throttle: { per_source: '1m' },
+    flapping: { max_flips: 4, window: '10m' },
+    receiver_failing_after: '10m',
+    self_test: { receiver: null, schedule: '0 9 * * *', timezone: 'UTC' },
+    watchdog: { enabled: false, interval: '1m' },
+    escalation_policies: [],
+  },
   global: {},
   route: null,
   receivers: [],
@@ -79,7 +88,10 @@ describe('defaults', () => {
   });
 
   it('the loaded configuration is deep-frozen', async () => {
-    const file = tmp.write('frozen.yml', yaml('route:', '  receiver: a', '  routes: [{receiver: b}]'));
+    const file = tmp.write(
+      'frozen.yml',
+      yaml('route:', '  receiver: a', '  routes: [{receiver: b}]', 'receivers: [{name: a}, {name: b}]'),
+    );
     const { config } = await loadConfig({ path: file, env: {} });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.server)).toBe(true);

@@ -235,9 +235,10 @@ describe('Alertmanager sections', () => {
       '        http_config:',
       '          authorization: { credentials: SECRETVALUE6 }',
       '          basic_auth: { username: u, password_file: /run/secrets/p }',
+      'route: { receiver: a }',
     );
     const loaded = await loadConfig({ path: tmp.write('am-secrets.yml', text), env: {} });
-    expect(loaded.warnings.map((w) => w.split(':')[0])).toEqual([
+    expect(loaded.warnings.filter((w) => w.includes('inline secret')).map((w) => w.split(':')[0])).toEqual([
       'global.slack_api_url (line 2, col 18)',
       'global.smtp_auth_password (line 3, col 23)',
       'receivers[0].slack_configs[0].api_url (line 8, col 18)',
@@ -246,6 +247,13 @@ describe('Alertmanager sections', () => {
       'receivers[0].webhook_configs[1].http_config.authorization.credentials (line 17, col 41)',
     ]);
     expect(loaded.warnings[0]).toMatch(/prefer slack_api_url_file/);
+    // A missing secret file does not stop the load (Alertmanager reads them when it sends): the
+    // integration that needs it is held until the file exists and the configuration is reloaded.
+    expect(loaded.warnings.join('\n')).toMatch(
+      /receivers\[0\]\.webhook_configs\[1\]\.http_config\.basic_auth\.password_file \(line 18, col \d+\): file \/run\/secrets\/p does not exist; integrations that need it hold/,
+    );
+    const held = loaded.notify.config.receivers.get('a')!.integrations.find((i) => i.key === 'a/webhook/1')!;
+    expect(held.unavailable).toMatch(/could not be read/);
     expectNoSecret(loaded.warnings.join('\n'), 'SECRETVALUE');
   });
 });

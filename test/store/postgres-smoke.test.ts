@@ -126,11 +126,24 @@ describe('PostgreSQL store (smoke)', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'alerts',
+      'delivery_attempts',
       'events',
       'incident_alerts',
       'incidents',
+      'inhibit_sources',
+      'integrations',
+      'notification_alerts',
+      'notifications',
+      'notify_escalations',
+      'notify_flaps',
+      'notify_group_alerts',
+      'notify_groups',
+      'notify_log',
+      'notify_meta',
+      'notify_throttle',
       'schema_migrations',
       'signature_state',
+      'silences',
     ]);
     // Nothing leaked into the default schema.
     const { rows: leaked } = await admin.query(
@@ -177,6 +190,7 @@ describe('PostgreSQL store (smoke)', () => {
       ackedAt: T0 + 17,
       incidentRef: 'inc_x',
       dedupeTtlMs: 2 ** 40 + 1,
+      resolveAfterMs: 2 ** 40 + 3,
       occurrences: 42,
     });
     const bare = alert();
@@ -236,6 +250,7 @@ describe('PostgreSQL store (smoke)', () => {
       lastSeenAt: T0 + 5,
       updatedAt: T0,
       contentHash: contentHash(cur),
+      resolveAfterMs: null,
     });
 
     // A row written before migration 2 has no hash, and one written by a version with another hash

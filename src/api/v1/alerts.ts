@@ -9,6 +9,8 @@ import { incidentToApi } from '../../alerts/present.js';
 import { requireScope } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { cursorParam, parseWith, queryInt, queryList } from '../params.js';
+import { RoutingView } from '../../notify/status.js';
+import { notificationsOfAlert } from './deliveries.js';
 
 const refParams = z.object({
   ref: z.string().regex(/^alrt_[0-9A-Z]{26}$/, 'must be an alert reference (alrt_...)'),
@@ -174,7 +176,24 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
     if (!alert) throw new SentinelError('alert_not_found', `no alert ${ref}`);
     // The newest 200: what an operator looking at a busy alert needs; older ones via /api/v1/events.
     const events = await ctx.store.listEvents({ after: 0, limit: 200, alertRef: ref, newest: true });
-    return { alert: alertToApi(alert), events: events.map(eventToApi) };
+    const view = await RoutingView.load(
+      ctx.store,
+      ctx.notifier.config(),
+      ctx.notifier.silences,
+      ctx.clock.now(),
+    );
+    const routing = view.of(alert);
+    return {
+      alert: alertToApi(alert),
+      events: events.map(eventToApi),
+      routing: {
+        receivers: routing.receivers,
+        silenced_by: routing.silencedBy,
+        inhibited_by: routing.inhibitedBy,
+        state: routing.state,
+      },
+      notifications: await notificationsOfAlert(ctx.store, ref),
+    };
   });
 
   app.post('/api/v1/alerts/claim', { onRequest: canClaim }, async (request) => {

@@ -12,6 +12,7 @@ import type {
   SignatureCount,
   Store,
   StoreTx,
+  TransactionOptions,
 } from '../store.js';
 import { schemaLockKey } from './locks.js';
 import { migrate } from './migrations.js';
@@ -31,6 +32,8 @@ import {
   type IncidentRow,
   type SignatureCountRow,
 } from './rows.js';
+import { SqlNotify } from '../sql/notify.js';
+import { pgRunner } from './runner.js';
 import { PgTx } from './tx.js';
 
 export interface PostgresStoreOptions {
@@ -95,6 +98,7 @@ async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
 /** PostgreSQL via pg: several Sentinel replicas can share one database. */
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
+  readonly notify: SqlNotify;
   private closed = false;
 
   private constructor(
@@ -102,7 +106,9 @@ export class PostgresStore implements Store {
     private readonly schema: string,
     /** Advisory lock key of this installation (see locks.ts). */
     private readonly lockKey: number,
-  ) {}
+  ) {
+    this.notify = new SqlNotify(pgRunner(() => this.pool));
+  }
 
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
     const schema = opts.schema ?? 'public';
@@ -155,8 +161,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.run(fn);
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    return this.run(fn, opts?.durable === false);
   }
 
   /**
@@ -166,7 +172,7 @@ export class PostgresStore implements Store {
    * out, and a connection that drops while fn is between statements emits 'error': unheard, that
    * would crash the process, so we listen; the next statement then fails and rolls back as usual.
    */
-  private async run<T>(fn: (tx: PgTx) => Promise<T>): Promise<T> {
+  private async run<T>(fn: (tx: PgTx) => Promise<T>, relaxed = false): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       const tx = new PgTx(client, this.lockKey);
@@ -177,6 +183,7 @@ export class PostgresStore implements Store {
       client.on('error', onConnectionError);
       try {
         await client.query('BEGIN');
+        if (relaxed) await client.query('SET LOCAL synchronous_commit TO OFF');
         const result = await fn(tx);
         await tx.flushEvents();
         await client.query('COMMIT');
@@ -219,6 +226,7 @@ export class PostgresStore implements Store {
     if (q.severity !== undefined) add((p) => `severity = ${p}`, q.severity);
     if (q.state !== undefined) add((p) => `state = ${p}`, q.state);
     if (q.source !== undefined) add((p) => `source = ${p}`, q.source);
+    if (q.current !== undefined) where.push(q.current ? 'is_current' : 'NOT is_current');
     if (q.statusIn && q.statusIn.length > 0) add((p) => `status = ANY(${p}::text[])`, q.statusIn);
     if (q.seenSince !== undefined) add((p) => `last_seen_at >= ${toTs(`${p}::float8`)}`, q.seenSince);
     if (q.beforeId !== undefined) add((p) => `id < ${p}`, q.beforeId);

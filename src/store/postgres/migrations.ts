@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { MigrationReport } from '../store.js';
+import { notifySchemaSql } from '../sql/notify-schema.js';
 import { MIGRATION_LOCK_CLASS } from './locks.js';
 
 /**
@@ -121,6 +122,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- computes and stores their hash the first time ingest reads them.
       ALTER TABLE alerts ADD COLUMN IF NOT EXISTS content_hash text;
     `,
+  },
+  {
+    version: 3,
+    name: 'notifications',
+    sql: notifySchemaSql('postgres'),
   },
 ];
 

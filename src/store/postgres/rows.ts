@@ -58,6 +58,7 @@ export interface AlertRow {
   status: string;
   occurrences: number;
   dedupe_ttl_ms: string;
+  resolve_after_ms: string | null;
   starts_at: number;
   last_seen_at: number;
   resolved_at: Ms;
@@ -94,6 +95,7 @@ export function alertFromRow(r: AlertRow): Alert {
     status: r.status as ProcessingStatus,
     occurrences: r.occurrences,
     dedupeTtlMs: num(r.dedupe_ttl_ms),
+    resolveAfterMs: r.resolve_after_ms === null ? null : num(r.resolve_after_ms),
     startsAt: r.starts_at,
     lastSeenAt: r.last_seen_at,
     resolvedAt: r.resolved_at,
@@ -140,7 +142,7 @@ export function contentHashOf(stored: string | null): string | null {
 }
 
 /** What ingest reads for every fingerprint of a batch: no labels, no annotations. */
-export const HEAD_SELECT = `ref, fingerprint, state, occurrences, ${ms('last_seen_at')}, ${ms('updated_at')}, content_hash`;
+export const HEAD_SELECT = `ref, fingerprint, state, occurrences, ${ms('last_seen_at')}, ${ms('updated_at')}, content_hash, resolve_after_ms`;
 
 export interface HeadRow {
   ref: string;
@@ -151,6 +153,7 @@ export interface HeadRow {
   updated_at: number;
   /** As written by storedContentHash; null on rows written before migration 2 and not since. */
   content_hash: string | null;
+  resolve_after_ms: string | null;
 }
 
 export function headFromRow(r: HeadRow, hash: string): AlertHead {
@@ -162,6 +165,7 @@ export function headFromRow(r: HeadRow, hash: string): AlertHead {
     lastSeenAt: r.last_seen_at,
     updatedAt: r.updated_at,
     contentHash: hash,
+    resolveAfterMs: r.resolve_after_ms === null ? null : num(r.resolve_after_ms),
   };
 }
 
@@ -224,6 +228,7 @@ export const ALERT_WRITE_COLUMNS: readonly WriteColumn[] = [
   text('status', (a) => a.status),
   int4('occurrences', (a) => a.occurrences),
   plain('int8[]')('dedupe_ttl_ms', (a) => a.dedupeTtlMs),
+  plain('int8[]')('resolve_after_ms', (a) => a.resolveAfterMs),
   time('starts_at', (a) => a.startsAt),
   time('last_seen_at', (a) => a.lastSeenAt),
   time('resolved_at', (a) => a.resolvedAt),

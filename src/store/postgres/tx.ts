@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { SqlNotify } from '../sql/notify.js';
+import { pgRunner } from './runner.js';
 import { contentHash } from '../../alerts/fingerprint.js';
 import type { Alert, AlertHead, EventDraft } from '../../alerts/model.js';
 import type { Incident, SignatureState } from '../../incidents/model.js';
@@ -121,11 +123,14 @@ const INSERT_EVENTS = {
 export class PgTx implements StoreTx {
   private readonly events: EventDraft[] = [];
   private finished = false;
+  readonly notify: SqlNotify;
 
   constructor(
     private readonly conn: pg.PoolClient,
     private readonly lockKey: number,
-  ) {}
+  ) {
+    this.notify = new SqlNotify(pgRunner(() => this.client));
+  }
 
   /**
    * The connection, while the transaction lasts. A callback that keeps `tx` and uses it after
@@ -187,6 +192,25 @@ export class PgTx implements StoreTx {
   async alertForUpdate(ref: string): Promise<Alert | null> {
     const [a] = await this.alerts(`SELECT ${ALERT_SELECT} FROM alerts WHERE ref = $1 FOR UPDATE`, [ref]);
     return a ?? null;
+  }
+
+  async alertsByRefs(refs: readonly string[]): Promise<Alert[]> {
+    if (refs.length === 0) return [];
+    return this.alerts(`SELECT ${ALERT_SELECT} FROM alerts WHERE ref = ANY($1::text[])`, [
+      [...new Set(refs)],
+    ]);
+  }
+
+  async expiredAlerts(now: number, limit: number): Promise<Alert[]> {
+    // alerts_expiring (migration 3) holds only firing current alerts that can expire, keyed by id
+    // rather than last_seen_at, so re-sends stay HOT updates; the time test runs on those rows.
+    return this.alerts(
+      `SELECT ${ALERT_SELECT} FROM alerts
+       WHERE is_current AND state = 'firing' AND resolve_after_ms IS NOT NULL
+         AND last_seen_at + resolve_after_ms * interval '1 millisecond' <= ${toTs('$1::float8')}
+       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
   }
 
   async requeueCandidates(now: number, limit: number): Promise<Alert[]> {

@@ -13,8 +13,11 @@ import type {
   SignatureCount,
   Store,
   StoreTx,
+  TransactionOptions,
 } from '../store.js';
+import { SqlNotify } from '../sql/notify.js';
 import { SqliteCache } from './cache.js';
+import { sqliteRunner } from './runner.js';
 import { Checkpointer } from './checkpointer.js';
 import { WalSync } from './wal-sync.js';
 import { SqliteTx } from './tx.js';
@@ -87,6 +90,8 @@ export class SqliteStore implements Store {
   private readonly reportError: (message: string) => void;
   private readonly checkpointer: Checkpointer | null = null;
   private readonly walSync: WalSync | null = null;
+  /** Notification tables on the read connection: API reads that never wait for the writer. */
+  readonly notify: SqlNotify;
 
   constructor(opts: SqliteStoreOptions) {
     const memory = opts.path === ':memory:';
@@ -117,6 +122,7 @@ export class SqliteStore implements Store {
       // After the log restarts, shrink its file back to 64 MiB rather than keep its peak size.
       this.writer.pragma('journal_size_limit = 67108864');
     }
+    this.notify = new SqlNotify(sqliteRunner((sql) => this.read(sql)));
     this.flushIntervalMs = opts.touchFlushIntervalMs ?? 5000;
     this.flushThreshold = opts.touchFlushThreshold ?? 50_000;
   }
@@ -256,7 +262,7 @@ export class SqliteStore implements Store {
     return row?.last_event_id ?? null;
   }
 
-  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
     const previous = this.lock;
     let release!: () => void;
     this.lock = new Promise<void>((r) => (release = r));
@@ -289,7 +295,7 @@ export class SqliteStore implements Store {
       release();
     }
     // The next transaction may already run while this one waits for the disk.
-    if (this.walSync) await this.walSync.sync();
+    if (this.walSync && opts?.durable !== false) await this.walSync.sync();
     return result;
   }
 
@@ -347,6 +353,7 @@ export class SqliteStore implements Store {
       where.push('source = ?');
       params.push(q.source);
     }
+    if (q.current !== undefined) where.push(q.current ? 'is_current = 1' : 'is_current = 0');
     if (q.statusIn && q.statusIn.length > 0) {
       where.push(`status IN (${q.statusIn.map(() => '?').join(', ')})`);
       params.push(...q.statusIn);

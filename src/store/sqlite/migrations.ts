@@ -1,3 +1,5 @@
+import { notifySchemaSql } from '../sql/notify-schema.js';
+
 /**
  * SQLite schema, as ordered, versioned migrations. Each runs once inside a transaction and is
  * recorded in schema_migrations, so running them again applies nothing. Times are INTEGER
@@ -116,5 +118,10 @@ export const MIGRATIONS: readonly Migration[] = [
         last_incident_ref TEXT
       );
     `,
+  },
+  {
+    version: 2,
+    name: 'notifications',
+    sql: notifySchemaSql('sqlite'),
   },
 ];

@@ -43,6 +43,7 @@ export interface AlertRow {
   acked_by: string | null;
   acked_at: number | null;
   incident_ref: string | null;
+  resolve_after_ms: number | null;
 }
 
 export function alertFromRow(r: AlertRow): Alert {
@@ -65,6 +66,7 @@ export function alertFromRow(r: AlertRow): Alert {
     status: r.status as ProcessingStatus,
     occurrences: r.occurrences,
     dedupeTtlMs: r.dedupe_ttl_ms,
+    resolveAfterMs: r.resolve_after_ms,
     startsAt: r.starts_at,
     lastSeenAt: r.last_seen_at,
     resolvedAt: r.resolved_at,
@@ -115,6 +117,7 @@ export const ALERT_COLUMNS = [
   'acked_by',
   'acked_at',
   'incident_ref',
+  'resolve_after_ms',
 ] as const;
 
 /**
@@ -155,6 +158,7 @@ export function alertValues(a: Alert): Array<string | number | null> {
     a.ackedBy,
     a.ackedAt,
     a.incidentRef,
+    a.resolveAfterMs,
   ];
 }
 

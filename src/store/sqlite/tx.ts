@@ -2,7 +2,10 @@ import { headOf } from '../../alerts/fingerprint.js';
 import type { Alert, AlertHead, EventDraft } from '../../alerts/model.js';
 import type { Incident, SignatureState } from '../../incidents/model.js';
 import type { AlertTouch, ClaimQuery, StoreTx } from '../store.js';
+import { SqlNotify } from '../sql/notify.js';
+import { placeholders } from '../sql/runner.js';
 import type { PendingTouch } from './cache.js';
+import { sqliteRunner } from './runner.js';
 import type { SqliteStore } from './index.js';
 import {
   alertFromRow,
@@ -46,7 +49,11 @@ export class SqliteTx implements StoreTx {
   private readonly flushed: Array<{ ref: string; entry: PendingTouch }> = [];
   private readonly lastEvents = new Map<string, number>();
 
-  constructor(private readonly s: SqliteStore) {}
+  readonly notify: SqlNotify;
+
+  constructor(private readonly s: SqliteStore) {
+    this.notify = new SqlNotify(sqliteRunner((sql) => s.stmt(sql)));
+  }
 
   private get cache() {
     return this.s.cache;
@@ -69,6 +76,32 @@ export class SqliteTx implements StoreTx {
   async alertForUpdate(ref: string): Promise<Alert | null> {
     const row = this.s.stmt('SELECT * FROM alerts WHERE ref = ?').get(ref) as AlertRow | undefined;
     return row ? this.alert(row) : null;
+  }
+
+  async alertsByRefs(refs: readonly string[]): Promise<Alert[]> {
+    const out: Alert[] = [];
+    const unique = [...new Set(refs)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const part = unique.slice(i, i + 500);
+      const rows = this.s
+        .stmt(`SELECT * FROM alerts WHERE ref IN (${placeholders(part.length)})`)
+        .all(...part) as AlertRow[];
+      for (const r of rows) out.push(this.alert(r));
+    }
+    return out;
+  }
+
+  async expiredAlerts(now: number, limit: number): Promise<Alert[]> {
+    // The in-memory heads hold every current alert with its newest lastSeenAt (pending re-sends
+    // included), so finding expired ones reads no rows.
+    const refs: string[] = [];
+    for (const head of this.s.ensureHeads().values()) {
+      if (head.state !== 'firing' || head.resolveAfterMs === null) continue;
+      if (head.lastSeenAt + head.resolveAfterMs > now) continue;
+      refs.push(head.ref);
+      if (refs.length >= limit) break;
+    }
+    return this.alertsByRefs(refs);
   }
 
   async requeueCandidates(now: number, limit: number): Promise<Alert[]> {

@@ -1,0 +1,18 @@
+import type { Alert, Labels } from '../alerts/model.js';
+
+/**
+ * The label set an alert is routed, silenced, inhibited and grouped by, and that receivers show.
+ * Alerts from the Alertmanager API carry their labels as sent. Native alerts keep their own labels
+ * (which include `service` and `kind`) and gain `severity` and `alertname` when they lack them, so
+ * that routes like `severity="critical"` and `group_by: [alertname]` work for every alert alike.
+ * The fingerprint is not affected: it was computed from the labels as received.
+ */
+export function routingLabels(alert: Pick<Alert, 'labels' | 'severity' | 'kind' | 'title'>): Labels {
+  const labels = alert.labels;
+  if (labels.severity !== undefined && labels.alertname !== undefined) return labels;
+  return {
+    ...labels,
+    ...(labels.severity === undefined ? { severity: alert.severity } : {}),
+    ...(labels.alertname === undefined ? { alertname: alert.kind ?? alert.title } : {}),
+  };
+}
