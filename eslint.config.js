@@ -15,6 +15,7 @@ export default tseslint.config(
         setInterval: 'readonly',
         clearInterval: 'readonly',
         setImmediate: 'readonly',
+        clearImmediate: 'readonly',
         Buffer: 'readonly',
         URL: 'readonly',
         fetch: 'readonly',

@@ -27,8 +27,20 @@ export class Loop {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
     while (this.running) await this.running;
   }
+
+  /** Makes sure a pass starts within `delayMs` (sooner if already planned so). */
+  wakeBy(delayMs: number): void {
+    if (this.stopped || this.running || this.immediate) return;
+    const at = Date.now() + Math.max(0, delayMs);
+    if (this.timer && this.timerAt <= at) return;
+    this.schedule(delayMs);
+  }
+
+  private timerAt = Infinity;
 
   /** Runs a pass as soon as possible (after the current one, if any). */
   wake(): void {
@@ -43,11 +55,27 @@ export class Loop {
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.run(), Math.max(0, Math.min(delayMs, this.idleMs)));
+    this.timer = null;
+    if (delayMs <= 0) {
+      // setTimeout(0) waits at least a millisecond; work that is due now (a message just queued)
+      // should not.
+      if (!this.immediate)
+        this.immediate = setImmediate(() => {
+          this.immediate = null;
+          this.run();
+        });
+      return;
+    }
+    const wait = Math.min(delayMs, this.idleMs);
+    this.timerAt = Date.now() + wait;
+    this.timer = setTimeout(() => this.run(), wait);
     this.timer.unref();
   }
 
+  private immediate: NodeJS.Immediate | null = null;
+
   private run(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.running || this.stopped) return;
     this.wakeRequested = false;

@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { PurgeResult, Store } from './store/store.js';
 
+/** How long expired silences stay listed (Alertmanager's --data.retention default, 120 h). */
+export const SILENCE_RETENTION_MS = 120 * 3_600_000;
+
 export interface RetentionOptions {
   maxAgeMs: number;
   intervalMs: number;
@@ -44,8 +47,23 @@ export class RetentionJob {
 
   /** One full pass: batches until a batch deletes nothing more. Returns the totals. */
   async runOnce(): Promise<PurgeResult> {
-    const cutoff = this.clock.now() - this.options.maxAgeMs;
-    const total: PurgeResult = { alerts: 0, events: 0, incidents: 0 };
+    const now = this.clock.now();
+    const cutoff = now - this.options.maxAgeMs;
+    const total: Required<PurgeResult> = { alerts: 0, events: 0, incidents: 0, notifications: 0 };
+    // Notification state: finished deliveries and the notification log live as long as alerts;
+    // expired silences stay listed for 5 days (Alertmanager's default retention); throttle and
+    // flap records are only needed while recent.
+    for (;;) {
+      const n = await this.store.transaction((tx) =>
+        tx.notify.purgeState(
+          { cutoff, silenceCutoff: now - SILENCE_RETENTION_MS, stateCutoff: now - 86_400_000 },
+          this.options.batchSize,
+        ),
+      );
+      total.notifications += n;
+      if (n < this.options.batchSize || this.stopping) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     for (;;) {
       const r = await this.store.purgeExpired(cutoff, this.options.batchSize);
       total.alerts += r.alerts;
@@ -68,7 +86,7 @@ export class RetentionJob {
       this.timer = null;
       this.running = this.runOnce()
         .then((r) => {
-          if (r.alerts + r.events + r.incidents > 0)
+          if (r.alerts + r.events + r.incidents + (r.notifications ?? 0) > 0)
             this.log?.info({ purged: r }, 'retention pass deleted expired records');
         })
         .catch((err: unknown) => this.log?.error({ err }, 'retention pass failed'))

@@ -46,6 +46,7 @@ export function newAlert(input: PreparedAlert, ref: string, now: number): Alert 
     occurrences: 1,
     dedupeTtlMs: input.dedupeTtlMs,
     resolveAfterMs: input.resolveAfterMs,
+    origin: input.origin,
     startsAt: input.startsAt ?? now,
     lastSeenAt: now,
     resolvedAt: resolved ? (input.endsAt ?? now) : null,

@@ -13,6 +13,14 @@ export type ProcessingStatus = (typeof PROCESSING_STATUSES)[number];
 
 export type Labels = Record<string, string>;
 
+/**
+ * How an alert arrived. native: through Sentinel's own API, described by fields (service, kind,
+ * severity, title); routing adds `severity` and `alertname` labels from them. alertmanager: through
+ * the Alertmanager API or webhook (or raised by Sentinel itself), its label set taken as sent and
+ * never added to.
+ */
+export type AlertOrigin = 'native' | 'alertmanager';
+
 /** An alert after validation, ready to be stored: every derived field is computed once here. */
 export interface PreparedAlert {
   source: string;
@@ -36,6 +44,7 @@ export interface PreparedAlert {
    * resolve ends it (native alerts).
    */
   resolveAfterMs: number | null;
+  origin: AlertOrigin;
   /** When the problem started, if the sender knows (Alertmanager's startsAt); else the ingest time. */
   startsAt: number | null;
   /** When the problem ended, if the sender says so (Alertmanager's endsAt in the past). */
@@ -65,6 +74,7 @@ export interface Alert {
   dedupeTtlMs: number;
   /** See PreparedAlert.resolveAfterMs; counted from lastSeenAt. */
   resolveAfterMs: number | null;
+  origin: AlertOrigin;
   startsAt: number;
   lastSeenAt: number;
   resolvedAt: number | null;

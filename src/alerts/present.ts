@@ -24,6 +24,8 @@ export interface ApiAlert {
   dedupe_ttl_minutes: number;
   /** Resolves by itself when not received again for this long (alerts from the Alertmanager API). */
   resolve_after_seconds: number | null;
+  /** native (Sentinel's API) or alertmanager (Alertmanager API or webhook: labels as sent). */
+  origin: string;
   starts_at: string;
   last_seen_at: string;
   resolved_at: string | null;
@@ -59,6 +61,7 @@ export function alertToApi(a: Alert): ApiAlert {
     occurrences: a.occurrences,
     dedupe_ttl_minutes: a.dedupeTtlMs / 60_000,
     resolve_after_seconds: a.resolveAfterMs === null ? null : a.resolveAfterMs / 1000,
+    origin: a.origin,
     starts_at: iso(a.startsAt)!,
     last_seen_at: iso(a.lastSeenAt)!,
     resolved_at: iso(a.resolvedAt),

@@ -25,7 +25,8 @@ export interface AlertChangeListener {
 
 export interface AlertChange {
   alert: Alert;
-  kind: 'raised' | 'resolved';
+  /** updated: its content changed while firing, which can change where it is routed (severity). */
+  kind: 'raised' | 'resolved' | 'updated';
 }
 
 /** Wraps a store operation for timing (metrics); the default runs it as is. */
@@ -128,7 +129,7 @@ export class AlertService {
           heads.set(input.fingerprint, headOf(t.alert));
           events.push(t.event);
           results.push(lifecycle.resultOf(t.alert, true));
-          if (decision === 'resolve') changes.push({ alert: t.alert, kind: 'resolved' });
+          changes.push({ alert: t.alert, kind: decision === 'resolve' ? 'resolved' : 'updated' });
           continue;
         }
         // A new alert; the previous current alert of this fingerprint, if any, stops being current.

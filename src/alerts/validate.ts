@@ -329,6 +329,7 @@ export function validateAlert(input: unknown, ctx: ValidationContext, prefix = '
       signature: alertSignature(svc, kind, ttl),
       dedupeTtlMs: Math.round(dedupeTtlMinutes * 60_000),
       resolveAfterMs: null,
+      origin: 'native',
       startsAt: null,
       endsAt: null,
       generatorUrl: generatorUrl ?? null,

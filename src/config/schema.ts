@@ -261,7 +261,8 @@ const throttleShape = {
   per_source: duration('1m', { positive: false }),
 };
 const flappingShape = {
-  max_flips: count(1, 1000, 4),
+  // 0 turns flap damping off.
+  max_flips: count(0, 1000, 4),
   window: duration('10m', { positive: true }),
 };
 const selfTestShape = {

@@ -45,8 +45,8 @@ export interface NotifyIssue {
 
 export interface BuiltNotifyConfig {
   config: NotifyConfig;
-  /** Hashes of the routing tree and of the inhibit rules (see Dispatcher.reconcile). */
-  hashes: { route: string; inhibit: string };
+  /** Hashes of the routing tree, the inhibit rules and the escalation policies (see Dispatcher.reconcile). */
+  hashes: { route: string; inhibit: string; escalation: string };
 }
 
 /** The `notifications:` section as the schema validated it (durations still strings). */
@@ -154,7 +154,14 @@ export async function buildNotifyConfig(
     options,
   };
   return {
-    built: { config, hashes: { route: routeHash(route), inhibit: hashParts(inhibitRules.map((r) => r.id)) } },
+    built: {
+      config,
+      hashes: {
+        route: routeHash(route),
+        inhibit: hashParts(inhibitRules.map((r) => r.id)),
+        escalation: escalationHash(options.escalations),
+      },
+    },
     issues: [],
     warnings: c.warnings,
   };
@@ -173,8 +180,12 @@ export function emptyNotifyConfig(externalUrl: string): BuiltNotifyConfig {
       templates: createTemplateSet(),
       options: DEFAULT_NOTIFY_OPTIONS,
     },
-    hashes: { route: routeHash(null), inhibit: hashParts([]) },
+    hashes: { route: routeHash(null), inhibit: hashParts([]), escalation: escalationHash([]) },
   };
+}
+
+function escalationHash(policies: readonly EscalationPolicy[]): string {
+  return hashParts(policies.map((p) => JSON.stringify([p.name, formatMatchers(p.matchers), p.steps])));
 }
 
 function routeHash(route: Route | null): string {

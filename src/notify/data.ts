@@ -39,7 +39,9 @@ export function notificationAlert(
     title: a.title,
     message: a.message,
     occurrences: a.occurrences,
-    newOccurrences: firing ? newOccurrences : 0,
+    // Re-sends of an Alertmanager-style alert are refreshes (Prometheus re-sends every evaluation),
+    // not new occurrences: only native alerts get a burst count.
+    newOccurrences: !firing ? 0 : a.origin === 'native' ? newOccurrences : 1,
     flapping,
   };
 }

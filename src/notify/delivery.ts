@@ -71,7 +71,9 @@ export class DeliveryWorker {
   private readonly again = new Set<string>();
 
   constructor(private readonly opts: DeliveryOptions) {
-    this.leaseMs = opts.leaseMs ?? 60_000;
+    // Renewed before every send, and longer than a send may take (HTTP timeouts default to 10 s):
+    // a replica that dies holds its integrations back for at most this long.
+    this.leaseMs = opts.leaseMs ?? 15_000;
     this.random = opts.random ?? Math.random;
     this.concurrency = opts.concurrency ?? 8;
   }
@@ -106,6 +108,13 @@ export class DeliveryWorker {
       next = next === null ? wait : Math.min(next, wait);
     }
     return { attempts, nextInMs: next };
+  }
+
+  /** Sends what is due for these integrations now (they just got messages), without a queue scan. */
+  async deliverNow(integrations: readonly string[]): Promise<number> {
+    let attempts = 0;
+    for (const n of await Promise.all(integrations.map((i) => this.drainExclusive(i)))) attempts += n;
+    return attempts;
   }
 
   /**
@@ -171,6 +180,17 @@ export class DeliveryWorker {
       const n = head.n;
       const receiver = this.opts.receiver(integration);
       const started = performance.now();
+      // A send may outlast the lease (a receiver's timeout can be long): renew it while it runs, so
+      // no other replica takes the integration over and sends the message a second time.
+      const renew = setInterval(() => {
+        const at = clock.now();
+        store
+          .transaction((tx) => tx.notify.leaseIntegration(integration, owner, at, at + this.leaseMs), {
+            durable: false,
+          })
+          .catch(() => undefined);
+      }, this.leaseMs / 3);
+      renew.unref();
       const result: SendResult = receiver
         ? await receiver
             .send({ ref: n.ref, data: n.data }, this.abort.signal)
@@ -178,7 +198,9 @@ export class DeliveryWorker {
               outcome: 'retryable',
               error: `receiver error: ${err instanceof Error ? err.message : String(err)}`,
             }))
+            .finally(() => clearInterval(renew))
         : { outcome: 'permanent', error: `integration ${integration} is no longer configured` };
+      clearInterval(renew);
       const latencyMs = performance.now() - started;
       if (this.abort.signal.aborted && result.outcome !== 'delivered') return attempts;
       attempts++;
@@ -232,15 +254,19 @@ export class DeliveryWorker {
         lastFailureAt: null,
         lastError: null,
       };
+      // Only retryable failures make an integration "failing" (its queue is stuck behind them); a
+      // permanent refusal concerns one message, which is set aside, and the queue moves on.
       await tx.notify.saveIntegration(
         result.outcome === 'delivered'
           ? { ...state, failingSince: null, lastSuccessAt: now }
-          : {
-              ...state,
-              failingSince: state.failingSince ?? now,
-              lastFailureAt: now,
-              lastError: result.error,
-            },
+          : result.outcome === 'retryable'
+            ? {
+                ...state,
+                failingSince: state.failingSince ?? now,
+                lastFailureAt: now,
+                lastError: result.error,
+              }
+            : { ...state, lastFailureAt: now, lastError: result.error },
       );
     });
   }

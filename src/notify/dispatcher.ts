@@ -28,10 +28,8 @@ import type { EscalationState, GroupMember, GroupRow, Notification } from './mod
  * due (flushed again) or the outbox rows committed (delivered by the delivery worker).
  */
 
-export interface AlertChange {
-  alert: Alert;
-  kind: 'raised' | 'resolved';
-}
+import type { AlertChange } from '../alerts/service.js';
+export type { AlertChange };
 
 export interface DispatcherOptions {
   store: Store;
@@ -66,7 +64,7 @@ export class Dispatcher {
     changes: readonly AlertChange[],
     now: number,
     parts: { route: boolean; inhibit: boolean; live?: boolean } = { route: true, inhibit: true },
-  ): Promise<{ nextFlushAt: number | null; queued: number }> {
+  ): Promise<{ nextFlushAt: number | null; queued: string[] }> {
     const cfg = this.opts.config();
     // State changes as they happen (not a reconcile replaying current alerts): count flips, and
     // start the escalation policies that apply.
@@ -82,7 +80,7 @@ export class Dispatcher {
       const firing = c.alert.state === 'firing' && c.alert.current;
       await tx.notify.setInhibitSources(c.alert.fingerprint, firing ? sources : []);
     }
-    if (cfg.route === null || !parts.route) return { nextFlushAt: null, queued: 0 };
+    if (cfg.route === null || !parts.route) return { nextFlushAt: null, queued: [] };
 
     const wanted = new Map<string, { route: Route; labels: Record<string, string>; startsAt: number }>();
     const members: GroupMember[] = [];
@@ -98,7 +96,7 @@ export class Dispatcher {
         members.push({ groupKey, fingerprint: c.alert.fingerprint, alertRef: c.alert.ref });
       }
     }
-    if (wanted.size === 0) return { nextFlushAt: null, queued: 0 };
+    if (wanted.size === 0) return { nextFlushAt: null, queued: [] };
     const existing = await tx.notify.groups([...wanted.keys()]);
     const inserts: GroupRow[] = [];
     const touched: GroupRow[] = [];
@@ -131,14 +129,14 @@ export class Dispatcher {
     // Groups due now (group_wait 0s, or an alert older than group_wait) are flushed in this very
     // transaction: the outbox rows commit with the alert change that caused them, and the message
     // does not wait for the flush loop's next turn.
-    let queued = 0;
+    const queued: string[] = [];
     if (parts.live !== false && earliest !== null && earliest <= now) {
       await this.opts.silences.refreshIfStale();
       const due = [
         ...inserts.filter((g) => g.nextFlushAt <= now),
         ...touched.filter((g) => g.nextFlushAt <= now),
       ];
-      for (const g of due) queued += await this.flushGroup(tx, g, now);
+      for (const g of due) queued.push(...(await this.flushGroup(tx, g, now)));
     }
     return { nextFlushAt: earliest, queued };
   }
@@ -146,13 +144,16 @@ export class Dispatcher {
   /** Flushes every due group, a batch per transaction. Returns what was done. */
   async flushDue(): Promise<FlushResult> {
     const total: FlushResult = { groups: 0, notifications: 0 };
+    // A look on the read connection first: most passes find nothing due, and need no transaction.
+    const next = await this.opts.store.notify.nextFlushAt();
+    if (next === null || next > this.opts.clock.now()) return total;
     await this.opts.silences.refresh();
     for (;;) {
       const now = this.opts.clock.now();
       const r = await this.opts.store.transaction(async (tx) => {
         const due = await tx.notify.dueGroups(now, this.batchSize);
         let notifications = 0;
-        for (const g of due) notifications += await this.flushGroup(tx, g, now);
+        for (const g of due) notifications += (await this.flushGroup(tx, g, now)).length;
         return { groups: due.length, notifications };
       });
       total.groups += r.groups;
@@ -167,7 +168,8 @@ export class Dispatcher {
     return this.opts.store.notify.nextFlushAt();
   }
 
-  private async flushGroup(tx: StoreTx, group: GroupRow, now: number): Promise<number> {
+  /** Flushes one group; returns the integrations it queued messages for. */
+  private async flushGroup(tx: StoreTx, group: GroupRow, now: number): Promise<string[]> {
     const cfg = this.opts.config();
     const members = await tx.notify.members(group.groupKey);
     const byRef = new Map((await tx.alertsByRefs(members.map((m) => m.alertRef))).map((a) => [a.ref, a]));
@@ -189,7 +191,7 @@ export class Dispatcher {
     }
     if (route === null) {
       await tx.notify.deleteGroups([group.groupKey]);
-      return 0;
+      return [];
     }
 
     const lookups = new Map<string, InhibitLookup[]>();
@@ -225,6 +227,10 @@ export class Dispatcher {
     const throttleMs = cfg.options.throttleMs;
     const sendNow = [];
     for (const p of plan.notifications) {
+      if (p.skipped !== undefined) {
+        sendNow.push(p);
+        continue;
+      }
       const origin = originOf(p.alerts);
       const last = throttleMs > 0 ? await tx.notify.throttle(p.integration, origin) : null;
       if (last !== null && now < last + throttleMs) {
@@ -244,7 +250,7 @@ export class Dispatcher {
       integration: p.integration,
       receiver: opts.receiver,
       groupKey: group.groupKey,
-      status: 'queued',
+      status: p.skipped !== undefined ? ('skipped' as const) : ('queued' as const),
       data: buildNotificationData({
         receiver: opts.receiver,
         groupKey: group.groupKey,
@@ -258,8 +264,8 @@ export class Dispatcher {
       createdAt: now,
       nextAttemptAt: now,
       attempts: 0,
-      lastError: null,
-      finishedAt: null,
+      lastError: p.skipped ?? null,
+      finishedAt: p.skipped !== undefined ? now : null,
       updatedAt: now,
     }));
     if (rows.length > 0) await tx.notify.insertNotifications(rows);
@@ -279,15 +285,17 @@ export class Dispatcher {
         nextFlushAt: Math.min(now + opts.groupIntervalMs, deferUntil ?? Infinity),
       });
     }
-    return rows.length;
+    return rows.filter((r) => r.status === 'queued').map((r) => r.integration);
   }
 
   /** Records state changes for flap detection; an alert that changes more than max_flips times in the window is held as flapping. */
   private async trackFlips(tx: StoreTx, changes: readonly AlertChange[], now: number): Promise<void> {
     const { maxFlips, windowMs } = this.opts.config().options.flapping;
-    const current = changes.filter((c) => c.alert.current);
+    if (maxFlips === 0) return;
+    const current = changes.filter((c) => c.alert.current && c.kind !== 'updated');
     if (current.length === 0) return;
     const known = await tx.notify.flaps(current.map((c) => c.alert.fingerprint));
+    // An update (firing, content changed) is not a change of state.
     for (const c of current) {
       const row = known.get(c.alert.fingerprint);
       // A first raise is not a flip; from the first resolve on, every raise and resolve is one.
@@ -349,6 +357,8 @@ export class Dispatcher {
   async escalateDue(): Promise<number> {
     const now = this.opts.clock.now();
     const cfg = this.opts.config();
+    const next = await this.opts.store.notify.nextEscalationAt();
+    if (next === null || next > now) return 0;
     await this.opts.silences.refresh();
     return this.opts.store.transaction(async (tx) => {
       const due = await tx.notify.dueEscalations(now, 100);
@@ -426,12 +436,13 @@ export class Dispatcher {
    * just arrived (Alertmanager rebuilds its groups on reload the same way; the notification log keeps
    * them from being announced twice). One transaction, so no flush sees a half-built state.
    */
-  async reconcile(hashes: { route: string; inhibit: string }): Promise<boolean> {
+  async reconcile(hashes: { route: string; inhibit: string; escalation: string }): Promise<boolean> {
     const now = this.opts.clock.now();
     return this.opts.store.transaction(async (tx) => {
       const routeChanged = (await tx.notify.meta('route_hash')) !== hashes.route;
       const inhibitChanged = (await tx.notify.meta('inhibit_hash')) !== hashes.inhibit;
-      if (!routeChanged && !inhibitChanged) return false;
+      const escalationChanged = (await tx.notify.meta('escalation_hash')) !== hashes.escalation;
+      if (!routeChanged && !inhibitChanged && !escalationChanged) return false;
       if (inhibitChanged) await tx.notify.clearInhibitSources();
       const refs = await tx.notify.currentFiringAlertRefs();
       for (let i = 0; i < refs.length; i += 500) {
@@ -442,9 +453,12 @@ export class Dispatcher {
           inhibit: inhibitChanged,
           live: false,
         });
+        // New policies apply to alerts already firing too (existing escalations are kept).
+        if (escalationChanged) await this.startEscalations(tx, changes);
       }
       await tx.notify.setMeta('route_hash', hashes.route);
       await tx.notify.setMeta('inhibit_hash', hashes.inhibit);
+      await tx.notify.setMeta('escalation_hash', hashes.escalation);
       return true;
     });
   }

@@ -37,6 +37,8 @@ export interface PlannedNotification {
   previousOccurrences: Record<string, number>;
   /** Fingerprints of the listed alerts that are held as flapping. */
   flapping: ReadonlySet<string>;
+  /** Set when the message is recorded but not sent, with the reason. */
+  skipped?: string;
 }
 
 export interface FlushPlan {
@@ -136,13 +138,14 @@ export function planFlush(input: FlushInput): FlushPlan {
       notifiedAt: input.now,
     });
     const alerts = target.sendResolved ? visible : firingAlerts;
-    // Resolved-only with send_resolved off: the log is updated (firing cleared) but nothing is sent.
-    if (alerts.length === 0) continue;
+    // Resolved-only with send_resolved off: the log is updated (firing cleared) and nothing is sent;
+    // the message is recorded as skipped, with the reason, so the alert shows why no resolution went out.
     plan.notifications.push({
       integration: target.key,
-      alerts,
+      alerts: alerts.length > 0 ? alerts : visible,
       previousOccurrences: { ...(entry?.firing ?? {}) },
       flapping,
+      ...(alerts.length === 0 ? { skipped: 'send_resolved is off for this integration' } : {}),
     });
   }
   return plan;

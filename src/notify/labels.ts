@@ -2,13 +2,16 @@ import type { Alert, Labels } from '../alerts/model.js';
 
 /**
  * The label set an alert is routed, silenced, inhibited and grouped by, and that receivers show.
- * Alerts from the Alertmanager API carry their labels as sent. Native alerts keep their own labels
+ * Alerts from the Alertmanager API or webhook carry their labels as sent, unchanged. Native alerts keep their own labels
  * (which include `service` and `kind`) and gain `severity` and `alertname` when they lack them, so
  * that routes like `severity="critical"` and `group_by: [alertname]` work for every alert alike.
  * The fingerprint is not affected: it was computed from the labels as received.
  */
-export function routingLabels(alert: Pick<Alert, 'labels' | 'severity' | 'kind' | 'title'>): Labels {
+export function routingLabels(
+  alert: Pick<Alert, 'labels' | 'severity' | 'kind' | 'title' | 'origin'>,
+): Labels {
   const labels = alert.labels;
+  if (alert.origin !== 'native') return labels;
   if (labels.severity !== undefined && labels.alertname !== undefined) return labels;
   return {
     ...labels,

@@ -48,6 +48,8 @@ export function metaAlert(opts: {
     // Re-sends refresh it like any alert; a day is the dedupe window of Sentinel's own alerts.
     dedupeTtlMs: 24 * 3_600_000,
     resolveAfterMs: opts.resolveAfterMs ?? null,
+    // Its labels are complete as they are: nothing is added for routing.
+    origin: 'alertmanager',
     startsAt: null,
     endsAt: opts.state === 'resolved' ? opts.now : null,
     generatorUrl: null,
@@ -85,6 +87,8 @@ export class MetaAlerts {
         title: `A notification to ${n.integration} was not delivered within ${hours} h`,
         message: `Notification ${n.ref} (group ${n.groupKey}) was declared dead after ${n.attempts} attempt(s). Last error: ${n.lastError ?? 'none'}.`,
         annotations: { notification: n.ref, runbook: 'docs/runbooks.md#sentinelnotificationdead' },
+        // It resolves by itself a day after the last dead notification of this integration.
+        resolveAfterMs: 24 * 3_600_000,
         now,
       }),
     ]);
@@ -122,7 +126,7 @@ export class MetaAlerts {
             labels,
             severity: 'critical',
             title: `Receiver ${s.integration} has been failing for ${minutes} min`,
-            message: `Every delivery attempt since ${new Date(s.failingSince!).toISOString()} failed; messages for it are queued. Last error: ${s.lastError ?? 'none'}.`,
+            message: `Every delivery attempt since ${new Date(s.failingSince!).toISOString()} failed with a retryable error; its messages wait, in order, behind the failing one. Last error: ${s.lastError ?? 'none'}.`,
             annotations: { runbook: 'docs/runbooks.md#sentinelreceiverfailing' },
             now,
           }),

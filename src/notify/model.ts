@@ -69,12 +69,14 @@ export const NOTIFICATION_STATUSES = [
   'delivered',
   'failed',
   'dead',
+  'skipped',
 ] as const;
 /**
  * queued: waiting for its turn; sending: an attempt is in flight (a crash leaves it here, and it is
  * retried with the same idempotency key); retrying: the last attempt failed and another is due at
  * nextAttemptAt; delivered; failed: the receiver refused it permanently (or cannot send it);
- * dead: it was not delivered within the dead-letter age.
+ * dead: it was not delivered within the dead-letter age; skipped: recorded but never to be sent, with
+ * the reason in lastError (a resolution for an integration with send_resolved off).
  */
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 export const PENDING_STATUSES: readonly NotificationStatus[] = ['queued', 'sending', 'retrying'];

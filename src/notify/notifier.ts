@@ -161,14 +161,22 @@ export class Notifier implements AlertChangeListener {
   }
 
   /** Groups stored alerts under the current configuration if it changed since the last run, then starts the loops. */
+  private started = false;
+
   async start(): Promise<void> {
     await this.dispatcher.reconcile(this.built.hashes);
+    // An SQLite database has one Sentinel process: leases left by a previous run of it (killed
+    // mid-send) belong to nobody now. On PostgreSQL another replica may hold them; they expire.
+    if (this.opts.store.backend === 'sqlite')
+      await this.opts.store.transaction((tx) => tx.notify.releaseAllLeases());
+    this.started = true;
     this.flushLoop.start();
     this.deliveryLoop.start();
     this.expiryLoop.start();
   }
 
   async stop(): Promise<void> {
+    this.started = false;
     this.delivery.abortSends();
     await Promise.all([this.flushLoop.stop(), this.deliveryLoop.stop(), this.expiryLoop.stop()]);
   }
@@ -186,18 +194,28 @@ export class Notifier implements AlertChangeListener {
 
   async inTransaction(tx: StoreTx, changes: readonly AlertChange[], now: number): Promise<void> {
     const r = await this.dispatcher.onAlertChanges(tx, changes, now);
-    if (r.queued > 0) this.queuedInTransaction = true;
+    for (const key of r.queued) this.queuedInTransaction.add(key);
+    if (r.nextFlushAt !== null && r.nextFlushAt > now)
+      this.nextFlushAfterCommit = Math.min(this.nextFlushAfterCommit, r.nextFlushAt);
   }
 
-  /** Set when a transaction flushed groups itself; the delivery loop is woken after the commit. */
-  private queuedInTransaction = false;
+  /** Integrations a transaction queued messages for; sent to as soon as it has committed. */
+  private readonly queuedInTransaction = new Set<string>();
+  private nextFlushAfterCommit = Infinity;
 
   committed(): void {
-    // A pass reschedules the loop's timer for the earliest group, new ones included.
-    this.flushLoop.wake();
-    if (this.queuedInTransaction) {
-      this.queuedInTransaction = false;
-      this.deliveryLoop.wake();
+    if (this.nextFlushAfterCommit !== Infinity) {
+      // A new group is due later: make sure the flush loop does not sleep past it.
+      this.flushLoop.wakeBy(this.nextFlushAfterCommit - this.opts.clock.now());
+      this.nextFlushAfterCommit = Infinity;
+    }
+    if (this.queuedInTransaction.size > 0) {
+      const keys = [...this.queuedInTransaction];
+      this.queuedInTransaction.clear();
+      if (this.started)
+        this.delivery
+          .deliverNow(keys)
+          .catch((err: unknown) => this.opts.log?.error({ err }, 'delivery failed'));
     }
   }
 }

@@ -495,3 +495,57 @@ export function formatLabelSet(labels: Readonly<Record<string, string>>): string
   const pairs = Object.keys(labels).map((name) => `${name.toWellFormed()}=${goQuote(labels[name]!)}`);
   return `{${pairs.sort(compareGoStrings).join(', ')}}`;
 }
+
+/** Longest regular expression accepted from API clients (silences, `filter`). */
+export const MAX_API_REGEX_LENGTH = 1024;
+
+/**
+ * Why a regular expression from an API client (a silence, a `filter`) is refused, or null. Go's
+ * regexp runs in linear time; JavaScript's backtracks, so a pattern like `(a+)+b` can take
+ * exponential time on a long label value and stall the server. Configuration files are trusted;
+ * API input is not, so it must not nest repetition: a quantified group that itself contains a
+ * quantifier is refused, as is a very long pattern.
+ */
+export function checkApiRegex(value: string): string | null {
+  if (value.length > MAX_API_REGEX_LENGTH)
+    return `the regular expression is longer than ${MAX_API_REGEX_LENGTH} characters`;
+  // For each open group: whether a quantifier occurred inside it.
+  const stack: boolean[] = [];
+  let inClass = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      continue;
+    }
+    if (c === '(') {
+      stack.push(false);
+      continue;
+    }
+    const quantifier = c === '*' || c === '+' || (c === '{' && /^\{\d+(,\d*)?\}/.test(value.slice(i)));
+    if (c === ')') {
+      const hadQuantifier = stack.pop() ?? false;
+      const next = value[i + 1];
+      const quantified =
+        next === '*' ||
+        next === '+' ||
+        next === '?' ||
+        (next === '{' && /^\{\d+(,\d*)?\}/.test(value.slice(i + 1)));
+      if (hadQuantifier && quantified)
+        return 'nested repetition (a repeated group that repeats inside) is not allowed in API input';
+      // The group's content counts as a quantified item for an enclosing group.
+      if (stack.length > 0 && (hadQuantifier || quantified)) stack[stack.length - 1] = true;
+      continue;
+    }
+    if (quantifier && stack.length > 0) stack[stack.length - 1] = true;
+  }
+  return null;
+}

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { SentinelError, type FieldIssue } from '../errors.js';
 import { silenceState, type Silence, type StoredMatcher } from '../notify/model.js';
 import type { Store } from '../store/store.js';
-import { allMatch, checkMatcher, LABEL_NAME_RE } from './matchers.js';
+import { allMatch, checkApiRegex, checkMatcher, LABEL_NAME_RE } from './matchers.js';
 
 /*
  * Silences with Alertmanager's semantics (silence/silence.go): a silence mutes the alerts all its
@@ -35,7 +35,7 @@ export function validateSilence(s: SilenceInput, now: number): FieldIssue[] {
         code: 'invalid_format',
         message: `invalid label name ${JSON.stringify(m.name)}`,
       });
-    const problem = checkMatcher(m);
+    const problem = checkMatcher(m) ?? (m.type === '=~' || m.type === '!~' ? checkApiRegex(m.value) : null);
     if (problem !== null)
       issues.push({ field: `matchers[${i}].value`, code: 'invalid_format', message: problem });
   });

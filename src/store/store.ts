@@ -98,6 +98,8 @@ export interface PurgeResult {
   alerts: number;
   events: number;
   incidents: number;
+  /** Finished notifications (outbox rows) deleted; set by the retention job, not by purgeExpired. */
+  notifications?: number;
 }
 
 export interface StoreTx {

@@ -1,3 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { readSecret } from '../../src/config/secrets.js';
 import type {
@@ -5,11 +10,16 @@ import type {
   ParseContext,
   Receiver,
   ReceiverDefinition,
+  SendResult,
 } from '../../src/notify/receivers/receiver.js';
 import { createTemplateSet, type TemplateSet } from '../../src/notify/template/index.js';
 import { GO_ZERO_TIME, type NotificationAlert, type NotificationData } from '../../src/notify/types.js';
 
-/* Helpers for testing one receiver kind without the whole configuration loader. */
+/*
+ * Helpers for testing one receiver kind without the whole configuration loader: parsing an entry,
+ * sending to a fake service, the sample messages every receiver's tests use, and alert text for
+ * property tests.
+ */
 
 export const DEFAULT_GLOBAL: GlobalSettings = {
   resolveTimeoutMs: 300_000,
@@ -101,6 +111,47 @@ export async function receiverFor<S>(
   });
 }
 
+/** A signal that never aborts, for sends that are not meant to be cancelled. */
+export const signal = new AbortController().signal;
+
+/** Parses a valid entry, creates its receiver and sends it the sample message once. */
+export async function sendOnce<S>(
+  def: ReceiverDefinition<S>,
+  raw: Record<string, unknown>,
+): Promise<SendResult> {
+  const receiver = await receiverFor(def, raw);
+  return receiver.send({ ref: 'n', data: sampleData() }, signal);
+}
+
+/** The error of a failed send, checking that it shows none of `secrets` (tokens, pieces of them). */
+export function errorWithout(res: SendResult, ...secrets: string[]): string {
+  expect(res.outcome).not.toBe('delivered');
+  const error = (res as { error: string }).error;
+  for (const secret of secrets) expect(error).not.toContain(secret);
+  return error;
+}
+
+/**
+ * Runs a fake service for the tests of the file (or describe block) that calls it: started before
+ * them (`onStart` gets the URL to configure), reset after each, stopped after all.
+ */
+export function useFake<F extends { start(): Promise<string>; stop(): Promise<void>; reset(): void }>(
+  fake: F,
+  onStart: (url: string) => void = () => {},
+): F {
+  beforeAll(async () => onStart(await fake.start()));
+  afterEach(() => fake.reset());
+  afterAll(() => fake.stop());
+  return fake;
+}
+
+/** A scratch directory (for secret files) that lives as long as the tests of the file. */
+export function useTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export function sampleAlert(fields: Partial<NotificationAlert> = {}): NotificationAlert {
   return {
     status: 'firing',
@@ -143,4 +194,78 @@ export function sampleData(
     truncatedAlerts: 0,
     ...fields,
   };
+}
+
+/** Another firing alert of the same service: a warning, which arrived once. */
+export function secondAlert(fields: Partial<NotificationAlert> = {}): NotificationAlert {
+  return sampleAlert({
+    severity: 'warning',
+    labels: { alertname: 'IngestLag', service: 'quote-ingest', severity: 'warning', instance: 'ingest-2' },
+    annotations: { summary: 'Ingest lag above 30 s' },
+    fingerprint: 'b2c3d4e5f6071829',
+    ref: 'alrt_01JNKX0000000000000000000B',
+    title: 'Ingest lag above 30 s',
+    message: 'Lag is 42 s.',
+    startsAt: '2026-03-01T11:50:00.000Z',
+    newOccurrences: 1,
+    occurrences: 1,
+    ...fields,
+  });
+}
+
+/** An observed_state with seven values: more than a message shows (five, then "+2 more"). */
+export const SEVEN_KEYS = JSON.stringify({
+  last_quote_age_s: 312,
+  ws_connected: false,
+  quotes_per_min: 0,
+  feed: 'binance',
+  reconnects: 4,
+  last_error: 'socket hang up',
+  lag_ms: 1200,
+});
+
+/**
+ * A firing message with two alerts: the sample alert with seven observed values, and a warning
+ * with a dashboard of its own. `overrides` apply to both.
+ */
+export function twoAlerts(overrides: Partial<NotificationAlert> = {}): NotificationData {
+  return sampleData([
+    sampleAlert({ annotations: { ...sampleAlert().annotations, observed_state: SEVEN_KEYS }, ...overrides }),
+    sampleAlert({
+      labels: { alertname: 'FeedLag', service: 'quote-ingest', severity: 'warning' },
+      annotations: { summary: 'Feed lag above 30 s', dashboard_url: 'https://grafana.example.org/d/feed' },
+      severity: 'warning',
+      title: 'Feed lag above 30 s',
+      message: 'Lag is 42 s.',
+      newOccurrences: 1,
+      occurrences: 1,
+      ref: 'alrt_01JNKX0000000000000000000B',
+      fingerprint: 'b1b2c3d4e5f60718',
+      ...overrides,
+    }),
+  ]);
+}
+
+/**
+ * Alert text for property tests: any character (`anyWeight` times as likely as each of the others),
+ * and `specials`, the strings the service's markup or limits care about; short strings, and long ones
+ * up to `maxLength` (fast-check keeps strings short unless told) to reach the limits.
+ */
+export function alertText(specials: string[], maxLength: number, anyWeight = 3): fc.Arbitrary<string> {
+  const unit = fc.oneof(
+    { weight: anyWeight, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+    fc.constantFrom(...specials),
+  );
+  return fc.oneof(
+    fc.string({ unit, maxLength: 40 }),
+    fc.string({ unit, minLength: 200, maxLength, size: 'max' }),
+  );
+}
+
+/** Label sets (or annotations) of up to four entries, with `text` values. */
+export function labelSets(
+  text: fc.Arbitrary<string>,
+  maxKeyLength = 12,
+): fc.Arbitrary<Record<string, string>> {
+  return fc.dictionary(fc.string({ minLength: 1, maxLength: maxKeyLength }), text, { maxKeys: 4 });
 }

@@ -67,6 +67,7 @@ function alert(fp: string, state: 'firing' | 'resolved', labels: Record<string, 
     occurrences: 3,
     dedupeTtlMs: 0,
     resolveAfterMs: null,
+    origin: 'alertmanager',
     startsAt: T0,
     lastSeenAt: T0,
     resolvedAt: state === 'resolved' ? T0 : null,
@@ -169,6 +170,28 @@ describe('planFlush', () => {
       ['b', 'resolved'],
     ]);
     expect(plan.resolved.map((a) => a.fingerprint)).toEqual(['b']);
+  });
+
+  it('records a resolution an integration will not send (send_resolved off) as skipped, with the reason', () => {
+    const nflog = new Map([
+      ['ops/webhook/0', entry(['a'], [])],
+      ['ops/slack/0', entry(['a'], [])],
+    ]);
+    const plan = planFlush({
+      groupKey: 'g',
+      alerts: [{ alert: alert('a', 'resolved'), muted: false }],
+      timeMuted: false,
+      integrations,
+      nflog,
+      repeatIntervalMs: 4 * HOUR,
+      now: T0 + 60_000,
+    });
+    expect(plan.notifications.map((n) => [n.integration, n.skipped])).toEqual([
+      ['ops/webhook/0', undefined],
+      ['ops/slack/0', 'send_resolved is off for this integration'],
+    ]);
+    // Both logs are cleared of the firing alert.
+    expect(plan.nflog.map((e) => e.firing)).toEqual([{}, {}]);
   });
 
   it('orders alerts by job, then instance, then labels', () => {

@@ -85,6 +85,19 @@ ${extra}`;
       expect((await sentinelAlerts('SentinelReceiverFailing'))[0]!.state).toBe('resolved');
     });
 
+    it('does not call a receiver failing for a permanent refusal of one message', async () => {
+      t = await notifyApp(backend, config());
+      hook.respond = (r) => (r.path === '/ops' ? { status: 400 } : { status: 200 });
+      await fire('Refused');
+      await t.pump();
+      for (let i = 0; i < 11; i++) {
+        t.clock.advance(MINUTE);
+        await t.pump();
+        await t.app.notifier.meta.checkReceivers();
+      }
+      expect(await sentinelAlerts('SentinelReceiverFailing')).toEqual([]);
+    });
+
     it('raises SentinelNotificationDead when a message dies, counting repeats on one alert', async () => {
       t = await notifyApp(backend, config().replace('group_by: [alertname]', 'group_by: [n]'));
       hook.respond = (r) => (r.path === '/ops' ? { status: 500 } : { status: 200 });

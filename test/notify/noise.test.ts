@@ -88,6 +88,55 @@ receivers: [{ name: ops, webhook_configs: [{ url: "${url}/ops" }] }]
       expect(title).toContain('x10');
     });
 
+    it('gives Alertmanager-style alerts no burst count: their re-sends are refreshes', async () => {
+      t = await notifyApp(
+        backend,
+        `
+route: { receiver: ops, group_by: [alertname], group_wait: 30s }
+receivers: [{ name: ops, webhook_configs: [{ url: "${url}/ops" }] }]
+`,
+      );
+      for (let i = 0; i < 10; i++) {
+        await t.app.http.inject({
+          method: 'POST',
+          url: '/api/v2/alerts',
+          payload: [{ labels: { alertname: 'PromRule' } }],
+        });
+        t.clock.advance(3 * SECOND);
+      }
+      await t.pump();
+      const [d] = await deliveries();
+      expect(d!.message!.alerts[0]).toMatchObject({ occurrences: 10, newOccurrences: 1 });
+      // Their labels go out exactly as sent: nothing is added for routing.
+      expect(d!.message!.alerts[0]!.labels).toEqual({ alertname: 'PromRule' });
+    });
+
+    it('re-routes a native alert whose update changes its severity', async () => {
+      t = await notifyApp(
+        backend,
+        `
+route:
+  receiver: ops
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1m
+  routes: [{ receiver: pager, matchers: ['severity="critical"'] }]
+receivers:
+  - { name: ops, webhook_configs: [{ url: "${url}/ops" }] }
+  - { name: pager, webhook_configs: [{ url: "${url}/pager" }] }
+notifications: { throttle: { per_source: 0s } }
+`,
+      );
+      const alert = { service: 'writer', kind: 'lagging', title: 'History writer lagging' };
+      await native({ ...alert, severity: 'warning' });
+      await t.pump();
+      expect(hook.requests.map((r) => r.path)).toEqual(['/ops']);
+      t.clock.advance(10 * SECOND);
+      await native({ ...alert, severity: 'critical', message: 'now 20 minutes behind' });
+      await t.pump();
+      expect(hook.requests.map((r) => r.path)).toEqual(['/ops', '/pager']);
+    });
+
     it('throttles messages per source after grouping, deferring rather than dropping them', async () => {
       t = await notifyApp(
         backend,
@@ -237,6 +286,33 @@ notifications:
       await t.app.stop();
       await store.dispose();
       t = null;
+    });
+    it('applies an escalation policy added by a reload to alerts already firing', async () => {
+      const base = `
+route: { receiver: team, group_wait: 0s }
+receivers:
+  - { name: team, webhook_configs: [{ url: "${url}/team" }] }
+  - { name: lead, webhook_configs: [{ url: "${url}/lead" }] }
+notifications:
+  throttle: { per_source: 0s }
+`;
+      t = await notifyApp(backend, base);
+      await native({ service: 'exec', kind: 'armed_stale', title: 'Executor armed', severity: 'critical' });
+      await t.pump();
+      expect(hook.requests.map((r) => r.path)).toEqual(['/team']);
+      t.clock.advance(45 * MINUTE);
+      t.writeConfig(
+        base +
+          `  escalation_policies:
+    - name: late
+      matchers: ['severity="critical"']
+      steps: [{ after: 30m, receiver: lead }]
+`,
+      );
+      expect((await t.app.http.inject({ method: 'POST', url: '/-/reload' })).statusCode).toBe(200);
+      await t.app.notifier.dispatcher.escalateDue();
+      await t.pump();
+      expect(hook.requests.map((r) => r.path)).toEqual(['/team', '/lead']);
     });
   });
 }

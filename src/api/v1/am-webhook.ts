@@ -36,6 +36,7 @@ export function registerAlertmanagerWebhookRoute(app: FastifyInstance, ctx: ApiC
       }
       const alerts = body.alerts as unknown[];
       if (alerts.length > ctx.maxAlertsPerRequest) {
+        ctx.metrics.ingested.inc({ api: 'v1', result: 'rejected' }, alerts.length);
         throw new SentinelError(
           'too_many_alerts',
           `${alerts.length} alerts in one request; at most ${ctx.maxAlertsPerRequest}`,

@@ -112,6 +112,7 @@ export function prepareV2Alert(
     dedupeTtlMs: ctx.defaultDedupeTtlMinutes * 60_000,
     // As Alertmanager: firing until endsAt, or for resolve_timeout when the sender gives no end.
     resolveAfterMs: resolved ? null : endsAt !== null ? endsAt - now : ctx.notifier.config().resolveTimeoutMs,
+    origin: 'alertmanager',
     startsAt,
     endsAt,
     generatorUrl,

@@ -1,5 +1,5 @@
 import { SentinelError } from '../../errors.js';
-import { MatcherError, parseMatchers, type Matcher } from '../../routing/matchers.js';
+import { checkApiRegex, MatcherError, parseMatchers, type Matcher } from '../../routing/matchers.js';
 
 /** The `filter` query parameter of Alertmanager's API: repeated matcher strings (`?filter=env="prod"`). */
 export function filterMatchers(raw: unknown): Matcher[] {
@@ -13,7 +13,12 @@ export function filterMatchers(raw: unknown): Matcher[] {
       ]);
     }
     try {
-      out.push(...parseMatchers(v));
+      const parsed = parseMatchers(v);
+      for (const m of parsed) {
+        const problem = m.type === '=~' || m.type === '!~' ? checkApiRegex(m.value) : null;
+        if (problem !== null) throw new MatcherError(v, problem);
+      }
+      out.push(...parsed);
     } catch (err) {
       if (!(err instanceof MatcherError)) throw err;
       throw new SentinelError('invalid_field', `bad filter: ${err.message}`, [

@@ -1,16 +1,31 @@
+import { discordReceiver } from './discord.js';
+import { emailReceiver } from './email.js';
+import { matrixReceiver } from './matrix.js';
+import { ntfyReceiver } from './ntfy.js';
+import { pagerdutyReceiver } from './pagerduty.js';
 import type { ReceiverDefinition } from './receiver.js';
+import { slackReceiver } from './slack.js';
+import { telegramReceiver } from './telegram.js';
 import { webhookReceiver } from './webhook.js';
 
 /**
  * Every receiver kind Sentinel can send to. Keyed by a union, so adding a kind without its
  * implementation (or the reverse) fails to compile.
  */
-export type ReceiverKind = 'webhook';
+export type ReceiverKind =
+  'webhook' | 'slack' | 'matrix' | 'email' | 'pagerduty' | 'telegram' | 'discord' | 'ntfy';
 
 // Method-syntax members make ReceiverDefinition bivariant in its settings, so each kind's own
 // settings type fits `unknown` here without a cast.
 export const RECEIVER_KINDS: Record<ReceiverKind, ReceiverDefinition<unknown>> = {
   webhook: webhookReceiver,
+  slack: slackReceiver,
+  matrix: matrixReceiver,
+  email: emailReceiver,
+  pagerduty: pagerdutyReceiver,
+  telegram: telegramReceiver,
+  discord: discordReceiver,
+  ntfy: ntfyReceiver,
 };
 
 /**
@@ -26,9 +41,4 @@ export const UNSUPPORTED_CONFIG_KEYS = [
   'sns_configs',
   'webex_configs',
   'msteams_configs',
-  'telegram_configs',
-  'discord_configs',
-  'slack_configs',
-  'email_configs',
-  'pagerduty_configs',
 ] as const;

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { Dispatcher } from 'undici';
 import { durationOrNull } from '../../config/duration.js';
 import type { NotificationAlert, NotificationData } from '../types.js';
-import { checkUrl, dispatcherFor, parseHttpConfig, sendHttp, type HttpSettings } from './http.js';
+import { reportUnknownKeys } from './common.js';
+import { checkUrl, httpSender, parseHttpConfig, type HttpSettings } from './http.js';
 import type { ReceiverDefinition } from './receiver.js';
 
 /*
@@ -11,6 +11,19 @@ import type { ReceiverDefinition } from './receiver.js';
  * Sentinel adds headers only: Idempotency-Key (the notification ref, the same on every retry) and,
  * when a secret is configured, X-Sentinel-Signature: sha256=<hex HMAC of the body>.
  */
+
+const KNOWN_KEYS = new Set([
+  'send_resolved',
+  'url',
+  'url_file',
+  'url_env',
+  'http_config',
+  'max_alerts',
+  'timeout',
+  'hmac_secret',
+  'hmac_secret_file',
+  'hmac_secret_env',
+]);
 
 export interface WebhookSettings {
   url: string;
@@ -57,23 +70,7 @@ export const webhookReceiver: ReceiverDefinition<WebhookSettings> = {
   configKey: 'webhook_configs',
   sendResolvedDefault: true,
   async parse(raw, ctx) {
-    for (const key of Object.keys(raw)) {
-      if (
-        ![
-          'send_resolved',
-          'url',
-          'url_file',
-          'url_env',
-          'http_config',
-          'max_alerts',
-          'timeout',
-          'hmac_secret',
-          'hmac_secret_file',
-          'hmac_secret_env',
-        ].includes(key)
-      )
-        ctx.issue(key, 'unknown webhook_configs option');
-    }
+    reportUnknownKeys(ctx, raw, KNOWN_KEYS, 'webhook_configs');
     const url = await ctx.secret(raw, 'url');
     if (url === null) ctx.issue('url', 'one of url, url_file or url_env is required');
     const checked = url === null ? null : checkUrl(url, 'url', ctx);
@@ -94,28 +91,16 @@ export const webhookReceiver: ReceiverDefinition<WebhookSettings> = {
     return { url: checked, maxAlerts, http, hmacSecret };
   },
   create(settings, deps) {
-    const dispatcher: Dispatcher = dispatcherFor(settings.http);
+    const post = httpSender(settings.http, deps);
     return {
       async send(message, signal) {
         const body = webhookPayload(message.data, settings.maxAlerts);
-        const headers: Record<string, string> = {
-          'content-type': 'application/json',
-          'user-agent': `Sentinel/${deps.version}`,
-          'idempotency-key': message.ref,
-        };
+        const headers: Record<string, string> = { 'idempotency-key': message.ref };
         if (settings.hmacSecret !== null) {
           headers['x-sentinel-signature'] =
             `sha256=${createHmac('sha256', settings.hmacSecret).update(body).digest('hex')}`;
         }
-        return sendHttp({
-          url: settings.url,
-          body,
-          headers,
-          settings: settings.http,
-          dispatcher,
-          signal,
-          now: () => deps.clock.now(),
-        });
+        return post(settings.url, body, signal, { headers });
       },
     };
   },

@@ -102,7 +102,7 @@ export const DEFAULT_TEMPLATES = `
 [{{ toUpper .Status }}{{ if eq .Status "firing" }}:{{ len .Alerts.Firing }}{{ end }}]
 {{- $lead := .Alerts }}{{ with .Alerts.Firing }}{{ $lead = . }}{{ end -}}
 {{ with $lead }}{{ with index . 0 }} {{ with .Service }}{{ . }}: {{ end }}{{ template "__sentinel_name" . }}
-{{- if gt .NewOccurrences 1 }} x{{ .NewOccurrences }}{{ end }}{{ end }}{{ end -}}
+{{- if and (eq .Status "firing") (gt .NewOccurrences 1) }} x{{ .NewOccurrences }}{{ end }}{{ end }}{{ end -}}
 {{ $flapping := false }}{{ range .Alerts }}{{ if .Flapping }}{{ $flapping = true }}{{ end }}{{ end -}}
 {{ if $flapping }} (flapping){{ end }}
 {{- end }}
@@ -173,10 +173,8 @@ export const DEFAULT_TEMPLATES = `
 {{ define "slack.default.titlelink" }}{{ template "__alertmanagerURL" . }}{{ end }}
 {{ define "slack.default.iconemoji" }}{{ end }}
 {{ define "slack.default.iconurl" }}{{ end }}
-{{ define "slack.default.text" -}}
-{{ range .Alerts }}{{ template "__sentinel_alert_line" . }}{{ with .Annotations.runbook_url }} (runbook: {{ . }}){{ end }}
-{{ end }}{{ with .TruncatedAlerts }}({{ . }} more alerts not shown){{ end }}
-{{- end }}
+{{/* Empty, as Alertmanager's: Sentinel's Slack message lists every alert in blocks of its own. */}}
+{{ define "slack.default.text" }}{{ end }}
 {{ define "slack.default.footer" }}{{ end }}
 
 {{ define "email.default.subject" }}{{ template "__subject" . }}{{ end }}

@@ -1,5 +1,6 @@
 import { contentHash } from '../../alerts/fingerprint.js';
 import type {
+  AlertOrigin,
   Alert,
   AlertHead,
   AlertState,
@@ -59,6 +60,7 @@ export interface AlertRow {
   occurrences: number;
   dedupe_ttl_ms: string;
   resolve_after_ms: string | null;
+  origin: string;
   starts_at: number;
   last_seen_at: number;
   resolved_at: Ms;
@@ -96,6 +98,7 @@ export function alertFromRow(r: AlertRow): Alert {
     occurrences: r.occurrences,
     dedupeTtlMs: num(r.dedupe_ttl_ms),
     resolveAfterMs: r.resolve_after_ms === null ? null : num(r.resolve_after_ms),
+    origin: r.origin as AlertOrigin,
     startsAt: r.starts_at,
     lastSeenAt: r.last_seen_at,
     resolvedAt: r.resolved_at,
@@ -229,6 +232,7 @@ export const ALERT_WRITE_COLUMNS: readonly WriteColumn[] = [
   int4('occurrences', (a) => a.occurrences),
   plain('int8[]')('dedupe_ttl_ms', (a) => a.dedupeTtlMs),
   plain('int8[]')('resolve_after_ms', (a) => a.resolveAfterMs),
+  text('origin', (a) => a.origin),
   time('starts_at', (a) => a.startsAt),
   time('last_seen_at', (a) => a.lastSeenAt),
   time('resolved_at', (a) => a.resolvedAt),

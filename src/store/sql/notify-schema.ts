@@ -12,6 +12,8 @@ export function notifySchemaSql(dialect: Dialect): string {
   return `
     -- Alertmanager-style alerts (API v2) resolve by themselves when not re-sent for this long.
     ALTER TABLE alerts ADD COLUMN ${ifNotExists}resolve_after_ms ${int8};
+    -- native or alertmanager (see AlertOrigin): whether routing may add labels derived from fields.
+    ALTER TABLE alerts ADD COLUMN ${ifNotExists}origin TEXT NOT NULL DEFAULT 'native';
     ${
       dialect === 'postgres'
         ? `-- The expiry sweep's candidates. Keyed by id, not last_seen_at, so re-sends stay HOT updates.

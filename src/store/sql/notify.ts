@@ -564,6 +564,12 @@ export class SqlNotify {
     return changed === 1;
   }
 
+  async releaseAllLeases(): Promise<void> {
+    await this.db.run(
+      'UPDATE integrations SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL',
+    );
+  }
+
   async releaseIntegration(integration: string, owner: string): Promise<void> {
     await this.db.run(
       'UPDATE integrations SET lease_owner = NULL, lease_until = NULL WHERE integration = ? AND lease_owner = ?',
@@ -822,6 +828,23 @@ export class SqlNotify {
   }
 
   // ---- retention ------------------------------------------------------------------------------
+
+  /**
+   * Deletes notification state nobody needs any more: at most `batchSize` finished notifications
+   * older than `cutoff` (with their attempts and links), notification-log entries older than
+   * `cutoff`, silences that expired before `silenceCutoff`, and throttle and flap records untouched
+   * since `stateCutoff`. Returns how many notifications it deleted.
+   */
+  async purgeState(
+    cutoffs: { cutoff: number; silenceCutoff: number; stateCutoff: number },
+    batchSize: number,
+  ): Promise<number> {
+    const n = await this.purge(cutoffs.cutoff, batchSize);
+    await this.purgeSilences(cutoffs.silenceCutoff);
+    await this.purgeFlaps(cutoffs.stateCutoff);
+    await this.db.run('DELETE FROM notify_throttle WHERE last_sent_at < ?', [cutoffs.stateCutoff]);
+    return n;
+  }
 
   /** Deletes finished notifications (with their attempts and links) and notification-log entries older than cutoff. */
   async purge(cutoff: number, batchSize: number): Promise<number> {

@@ -127,6 +127,11 @@ export class SqliteStore implements Store {
     this.flushThreshold = opts.touchFlushThreshold ?? 50_000;
   }
 
+  /** Rows changed on the write connection since it opened (SQLite's total_changes()). */
+  private totalChanges(): number {
+    return (this.stmt('SELECT total_changes() AS n').get() as { n: number }).n;
+  }
+
   /** Statement on the write connection, prepared once. */
   stmt(sql: string): Database.Statement {
     let s = this.statements.get(sql);
@@ -268,8 +273,10 @@ export class SqliteStore implements Store {
     this.lock = new Promise<void>((r) => (release = r));
     await previous;
     let result: T;
+    let wrote = true;
     try {
       if (this.closed) throw new Error('store is closed');
+      const changesBefore = this.totalChanges();
       this.stmt('BEGIN IMMEDIATE').run();
       const tx = new SqliteTx(this);
       let firstEventId = 0;
@@ -277,6 +284,7 @@ export class SqliteStore implements Store {
         result = await fn(tx);
         firstEventId = this.lastCommittedEventId + 1;
         const last = tx.flushEvents();
+        wrote = this.totalChanges() !== changesBefore;
         this.stmt('COMMIT').run();
         if (last > 0) this.lastCommittedEventId = last;
       } catch (err) {
@@ -294,8 +302,9 @@ export class SqliteStore implements Store {
     } finally {
       release();
     }
-    // The next transaction may already run while this one waits for the disk.
-    if (this.walSync && opts?.durable !== false) await this.walSync.sync();
+    // The next transaction may already run while this one waits for the disk. A transaction that
+    // changed nothing has nothing to wait for (e.g. a flush pass that found no group due).
+    if (this.walSync && wrote && opts?.durable !== false) await this.walSync.sync();
     return result;
   }
 

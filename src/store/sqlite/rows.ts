@@ -1,5 +1,6 @@
 import type {
   Alert,
+  AlertOrigin,
   AlertState,
   EventType,
   ProcessingStatus,
@@ -44,6 +45,7 @@ export interface AlertRow {
   acked_at: number | null;
   incident_ref: string | null;
   resolve_after_ms: number | null;
+  origin: string;
 }
 
 export function alertFromRow(r: AlertRow): Alert {
@@ -67,6 +69,7 @@ export function alertFromRow(r: AlertRow): Alert {
     occurrences: r.occurrences,
     dedupeTtlMs: r.dedupe_ttl_ms,
     resolveAfterMs: r.resolve_after_ms,
+    origin: r.origin as AlertOrigin,
     startsAt: r.starts_at,
     lastSeenAt: r.last_seen_at,
     resolvedAt: r.resolved_at,
@@ -118,6 +121,7 @@ export const ALERT_COLUMNS = [
   'acked_at',
   'incident_ref',
   'resolve_after_ms',
+  'origin',
 ] as const;
 
 /**
@@ -159,6 +163,7 @@ export function alertValues(a: Alert): Array<string | number | null> {
     a.ackedAt,
     a.incidentRef,
     a.resolveAfterMs,
+    a.origin,
   ];
 }
 
