@@ -2,6 +2,12 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { PurgeResult, Store } from './store/store.js';
 
+/**
+ * Throttle and flap records untouched this long are forgotten: far longer than any sensible throttle
+ * interval or flapping window, which they only need to cover.
+ */
+export const STATE_RETENTION_MS = 7 * 86_400_000;
+
 /** How long expired silences stay listed (Alertmanager's --data.retention default, 120 h). */
 export const SILENCE_RETENTION_MS = 120 * 3_600_000;
 
@@ -52,11 +58,11 @@ export class RetentionJob {
     const total: Required<PurgeResult> = { alerts: 0, events: 0, incidents: 0, notifications: 0 };
     // Notification state: finished deliveries and the notification log live as long as alerts;
     // expired silences stay listed for 5 days (Alertmanager's default retention); throttle and
-    // flap records are only needed while recent.
+    // flap records are only needed while recent (a week).
     for (;;) {
       const n = await this.store.transaction((tx) =>
         tx.notify.purgeState(
-          { cutoff, silenceCutoff: now - SILENCE_RETENTION_MS, stateCutoff: now - 86_400_000 },
+          { cutoff, silenceCutoff: now - SILENCE_RETENTION_MS, stateCutoff: now - STATE_RETENTION_MS },
           this.options.batchSize,
         ),
       );

@@ -254,7 +254,7 @@ const ingestShape = { max_batch: count(1, 1_000_000, 4096) };
 const deliveryShape = {
   dead_letter_after: duration('24h', { positive: true }),
   initial_backoff: duration('1s', { positive: true }),
-  max_backoff: duration('1m', { positive: true }),
+  max_backoff: duration('10s', { positive: true }),
 };
 const throttleShape = {
   // At most one message per this interval per receiver integration and alert source; 0s disables.

@@ -59,7 +59,7 @@ export const DEFAULT_NOTIFY_OPTIONS: NotifyOptions = {
   selfTest: null,
   watchdog: { enabled: false, intervalMs: 60_000 },
   receiverFailingAfterMs: 10 * 60_000,
-  delivery: { deadLetterAfterMs: 24 * 3_600_000, initialBackoffMs: 1000, maxBackoffMs: 60_000 },
+  delivery: { deadLetterAfterMs: 24 * 3_600_000, initialBackoffMs: 1000, maxBackoffMs: 10_000 },
 };
 
 export interface NotifyConfig {

@@ -237,7 +237,12 @@ function secretReader(c: Collector, opts: BuildOptions): SecretReader {
       c.unreadable.push(r.message);
       return null;
     }
-    return r.value.trim();
+    const secret = r.value.trim();
+    if (secret === '') {
+      c.issue([...at, form], `the ${fromFile ? 'file' : 'variable'} holds only whitespace`);
+      return null;
+    }
+    return secret;
   };
 }
 

@@ -39,7 +39,7 @@ export interface DeliveryOptions {
   onDead?: (n: Notification) => Promise<void>;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 60_000, jitter: 0.2 };
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1000, maxMs: 10_000, jitter: 0.2 };
 
 /** The delay before attempt `attempt + 1` after `attempt` failed attempts. */
 export function backoffDelay(
@@ -71,8 +71,8 @@ export class DeliveryWorker {
   private readonly again = new Set<string>();
 
   constructor(private readonly opts: DeliveryOptions) {
-    // Renewed before every send, and longer than a send may take (HTTP timeouts default to 10 s):
-    // a replica that dies holds its integrations back for at most this long.
+    // Taken before every send and renewed while one runs (see drain): a replica that dies holds its
+    // integrations back for at most this long.
     this.leaseMs = opts.leaseMs ?? 15_000;
     this.random = opts.random ?? Math.random;
     this.concurrency = opts.concurrency ?? 8;

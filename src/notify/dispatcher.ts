@@ -56,7 +56,7 @@ export class Dispatcher {
   }
 
   /**
-   * Routes raised and resolved alerts inside the transaction that changed them. Returns the
+   * Routes raised, updated and resolved alerts inside the transaction that changed them. Returns the
    * earliest flush time it scheduled, so the caller can wake the flush loop after the commit.
    */
   async onAlertChanges(
@@ -66,6 +66,9 @@ export class Dispatcher {
     parts: { route: boolean; inhibit: boolean; live?: boolean } = { route: true, inhibit: true },
   ): Promise<{ nextFlushAt: number | null; queued: string[] }> {
     const cfg = this.opts.config();
+    // Without a routing tree nothing is ever sent: no groups, inhibitions, flaps or escalations to
+    // keep (a reload that adds a route reconciles the alerts then).
+    if (cfg.route === null) return { nextFlushAt: null, queued: [] };
     // State changes as they happen (not a reconcile replaying current alerts): count flips, and
     // start the escalation policies that apply.
     if (parts.live !== false) {
@@ -440,7 +443,9 @@ export class Dispatcher {
     const now = this.opts.clock.now();
     return this.opts.store.transaction(async (tx) => {
       const routeChanged = (await tx.notify.meta('route_hash')) !== hashes.route;
-      const inhibitChanged = (await tx.notify.meta('inhibit_hash')) !== hashes.inhibit;
+      // Inhibit sources are kept only while a route exists (see onAlertChanges): a routing change
+      // rebuilds them too.
+      const inhibitChanged = routeChanged || (await tx.notify.meta('inhibit_hash')) !== hashes.inhibit;
       const escalationChanged = (await tx.notify.meta('escalation_hash')) !== hashes.escalation;
       if (!routeChanged && !inhibitChanged && !escalationChanged) return false;
       if (inhibitChanged) await tx.notify.clearInhibitSources();

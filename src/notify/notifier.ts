@@ -212,10 +212,13 @@ export class Notifier implements AlertChangeListener {
     if (this.queuedInTransaction.size > 0) {
       const keys = [...this.queuedInTransaction];
       this.queuedInTransaction.clear();
+      // After the current turn: the ingest request that caused it is answered first.
       if (this.started)
-        this.delivery
-          .deliverNow(keys)
-          .catch((err: unknown) => this.opts.log?.error({ err }, 'delivery failed'));
+        setImmediate(() => {
+          this.delivery
+            .deliverNow(keys)
+            .catch((err: unknown) => this.opts.log?.error({ err }, 'delivery failed'));
+        });
     }
   }
 }

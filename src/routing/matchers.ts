@@ -500,18 +500,24 @@ export function formatLabelSet(labels: Readonly<Record<string, string>>): string
 export const MAX_API_REGEX_LENGTH = 1024;
 
 /**
- * Why a regular expression from an API client (a silence, a `filter`) is refused, or null. Go's
- * regexp runs in linear time; JavaScript's backtracks, so a pattern like `(a+)+b` can take
- * exponential time on a long label value and stall the server. Configuration files are trusted;
- * API input is not, so it must not nest repetition: a quantified group that itself contains a
- * quantifier is refused, as is a very long pattern.
+ * Why a regular expression from an API client (a silence, a `filter`, a `receiver` query) is
+ * refused, or null. Go's regexp runs in linear time; JavaScript's backtracks, so patterns like
+ * `(a+)+b`, `(a|a)+` or `(a?)+` can take exponential time on a long label value and stall the
+ * server. Configuration files are trusted; API input is not, so a repeated group may contain no
+ * repetition, no optional part and no alternation, and the pattern is limited in length. This
+ * also refuses some harmless patterns (`(a{2})*`, `(foo|bar)+`): write them without the outer
+ * repetition, or put them in a configuration file.
  */
 export function checkApiRegex(value: string): string | null {
   if (value.length > MAX_API_REGEX_LENGTH)
     return `the regular expression is longer than ${MAX_API_REGEX_LENGTH} characters`;
-  // For each open group: whether a quantifier occurred inside it.
+  // For each open group: whether it contains repetition, an optional part or an alternation.
   const stack: boolean[] = [];
   let inClass = false;
+  const quantifierAt = (j: number): boolean => {
+    const c = value[j];
+    return c === '*' || c === '+' || c === '?' || (c === '{' && /^\{\d+(,\d*)?\}/.test(value.slice(j)));
+  };
   for (let i = 0; i < value.length; i++) {
     const c = value[i]!;
     if (c === '\\') {
@@ -528,24 +534,20 @@ export function checkApiRegex(value: string): string | null {
     }
     if (c === '(') {
       stack.push(false);
+      // `(?:`, `(?i)`, `(?P<name>`: the `?` is syntax, not a quantifier.
+      if (value[i + 1] === '?') i++;
       continue;
     }
-    const quantifier = c === '*' || c === '+' || (c === '{' && /^\{\d+(,\d*)?\}/.test(value.slice(i)));
     if (c === ')') {
-      const hadQuantifier = stack.pop() ?? false;
-      const next = value[i + 1];
-      const quantified =
-        next === '*' ||
-        next === '+' ||
-        next === '?' ||
-        (next === '{' && /^\{\d+(,\d*)?\}/.test(value.slice(i + 1)));
-      if (hadQuantifier && quantified)
-        return 'nested repetition (a repeated group that repeats inside) is not allowed in API input';
-      // The group's content counts as a quantified item for an enclosing group.
-      if (stack.length > 0 && (hadQuantifier || quantified)) stack[stack.length - 1] = true;
+      const risky = stack.pop() ?? false;
+      const repeated =
+        value[i + 1] === '*' || value[i + 1] === '+' || (value[i + 1] === '{' && quantifierAt(i + 1));
+      if (risky && repeated)
+        return 'a repeated group may not contain repetition, an optional part or an alternation in API input (it can take exponential time)';
+      if (stack.length > 0 && (risky || quantifierAt(i + 1))) stack[stack.length - 1] = true;
       continue;
     }
-    if (quantifier && stack.length > 0) stack[stack.length - 1] = true;
+    if ((c === '|' || quantifierAt(i)) && stack.length > 0) stack[stack.length - 1] = true;
   }
   return null;
 }

@@ -41,7 +41,7 @@ const DEFAULTS = {
   ingest: { max_batch: 4096 },
   logging: { level: 'info' },
   notifications: {
-    delivery: { dead_letter_after: '24h', initial_backoff: '1s', max_backoff: '1m' },
+    delivery: { dead_letter_after: '24h', initial_backoff: '1s', max_backoff: '10s' },
     throttle: { per_source: '1m' },
     flapping: { max_flips: 4, window: '10m' },
     receiver_failing_after: '10m',

@@ -7,7 +7,7 @@ import { requireScope } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { routingLabels } from '../../notify/labels.js';
 import { RoutingView, type AlertRouting } from '../../notify/status.js';
-import { allMatch, type Matcher } from '../../routing/matchers.js';
+import { allMatch, checkApiRegex, type Matcher } from '../../routing/matchers.js';
 import { boolParam, filterMatchers } from './filters.js';
 
 /*
@@ -204,6 +204,11 @@ interface AlertFilter {
 function readAlertFilter(query: Record<string, unknown>): AlertFilter {
   let receiver: RegExp | null = null;
   if (typeof query.receiver === 'string' && query.receiver !== '') {
+    const problem = checkApiRegex(query.receiver);
+    if (problem !== null)
+      throw new SentinelError('invalid_field', `receiver: ${problem}`, [
+        { field: 'receiver', code: 'invalid_format', message: problem },
+      ]);
     try {
       receiver = new RegExp(`^(?:${query.receiver})$`);
     } catch {

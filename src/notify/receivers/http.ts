@@ -75,6 +75,18 @@ export async function parseHttpConfig(
   ]) {
     if (cfg[k] !== undefined) ctx.warn(`${key}.${k}`, 'is not supported by Sentinel and is ignored');
   }
+  const given = [
+    'basic_auth',
+    'authorization',
+    'bearer_token',
+    'bearer_token_file',
+    'bearer_token_env',
+  ].filter((k) => cfg[k] !== undefined && cfg[k] !== null);
+  if (given.length > 1)
+    ctx.issue(
+      `${key}.${given[1]}`,
+      `give only one of basic_auth, authorization or bearer_token (found ${given.join(', ')})`,
+    );
   const basic = asRecord(cfg.basic_auth);
   if (cfg.basic_auth !== undefined && !basic) ctx.issue(`${key}.basic_auth`, 'must be a mapping');
   if (basic) {

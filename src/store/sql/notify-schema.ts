@@ -14,6 +14,8 @@ export function notifySchemaSql(dialect: Dialect): string {
     ALTER TABLE alerts ADD COLUMN ${ifNotExists}resolve_after_ms ${int8};
     -- native or alertmanager (see AlertOrigin): whether routing may add labels derived from fields.
     ALTER TABLE alerts ADD COLUMN ${ifNotExists}origin TEXT NOT NULL DEFAULT 'native';
+    -- Alerts stored before this migration by the Alertmanager API (no kind, its default source).
+    UPDATE alerts SET origin = 'alertmanager' WHERE kind IS NULL AND source = 'alertmanager-api';
     ${
       dialect === 'postgres'
         ? `-- The expiry sweep's candidates. Keyed by id, not last_seen_at, so re-sends stay HOT updates.
