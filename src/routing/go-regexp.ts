@@ -811,9 +811,18 @@ function repeatIsValid(node: Node, n: number): boolean {
 
 function emitClassParts(parts: readonly SetPart[], negated: boolean): string {
   const head = negated ? '[^' : '[';
-  if (parts.length === 1 && !parts[0]!.negated) return `${head}${parts[0]!.body}]`;
-  if (parts.length === 1 && !negated) return `[^${parts[0]!.body}]`;
-  return `${head}${parts.map((p) => (p.negated ? `[^${p.body}]` : `[${p.body}]`)).join('')}]`;
+  if (parts.length === 1 && !parts[0]!.negated) return shieldNegated(`${head}${parts[0]!.body}]`);
+  if (parts.length === 1 && !negated) return shieldNegated(`[^${parts[0]!.body}]`);
+  return shieldNegated(`${head}${parts.map((p) => (p.negated ? `[^${p.body}]` : `[${p.body}]`)).join('')}]`);
+}
+
+/**
+ * A top-level negated class, wrapped in a positive one (`[^a]` -> `[[^a]]`, the same set in `v`
+ * mode). V8 in Node 20 miscompiles a top-level negated class in a repeated group under the `v` flag:
+ * /^(?:aa[^a])+$/v matches "aaa". The nested form does not trigger it.
+ */
+function shieldNegated(cls: string): string {
+  return cls.startsWith('[^') ? `[${cls}]` : cls;
 }
 
 function emit(node: Node): string {
@@ -826,7 +835,7 @@ function emit(node: Node): string {
     case 'class':
       return emitClassParts(node.parts, node.negated);
     case 'any':
-      return node.newline ? `[${rangeBody(0, MAX_RUNE)}]` : `[^${esc(0x0a)}]`;
+      return node.newline ? `[${rangeBody(0, MAX_RUNE)}]` : shieldNegated(`[^${esc(0x0a)}]`);
     case 'empty':
       return '(?:)';
     case 'assert':

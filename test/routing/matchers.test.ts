@@ -367,6 +367,19 @@ describe('Go regular expressions (RE2 syntax)', () => {
     );
   });
 
+  it.each([
+    ['(aa[^a])+', 'aaa', false],
+    ['(a.)+', 'a\n', false],
+    ['(a\\D)+', 'a1', false],
+    ['(a[^a-c\\d])+', 'ab', false],
+    ['(aa[^a])+', 'aab', true],
+  ])(
+    'negated classes in repeated groups: %s on %j (V8 in Node 20 got this wrong in v mode)',
+    (re, s, expected) => {
+      expect(compileMatcherRegex(re).test(s)).toBe(expected);
+    },
+  );
+
   it('agrees with JavaScript on the syntax both dialects share', () => {
     const shared = fc.constantFrom(
       'a',
