@@ -26,11 +26,13 @@ export async function notifyApp(
   backend: Backend,
   yaml: string,
   options: Omit<Partial<AppOptions>, 'store' | 'clock'> & { clock?: ManualClock; reuse?: TestStore } = {},
+  /** Environment the configuration's *_env secrets are read from. */
+  env: NodeJS.ProcessEnv = {},
 ): Promise<NotifyTestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'sentinel-notify-'));
   const file = join(dir, 'sentinel.yml');
   writeFileSync(file, yaml);
-  const loaded = await loadConfig({ path: file, env: {} });
+  const loaded = await loadConfig({ path: file, env });
   const { reuse, clock: givenClock, ...appOptions } = options;
   const store = reuse ?? (await testStore(backend));
   const clock = givenClock ?? new ManualClock('2026-03-01T12:00:00Z');
@@ -43,7 +45,7 @@ export async function notifyApp(
     notify: loaded.notify,
     configOriginal: loaded.original,
     loadConfig: async () => {
-      const next = await loadConfig({ path: file, env: {} });
+      const next = await loadConfig({ path: file, env });
       return { notify: next.notify, original: next.original };
     },
     notifications: { random: () => 0.5 },

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../helpers/stores.js';
 import { notifyApp, type NotifyTestApp } from '../helpers/notify-app.js';
@@ -260,6 +261,61 @@ inhibit_rules:
         b.alerts.map((a) => `${a.labels.alertname}/${a.labels.cluster}/${a.status}`),
       );
       expect(later).toContain('HighLoad/eu/firing');
+    });
+
+    it('signs the webhook body with HMAC-SHA256 when a secret is configured', async () => {
+      t = await notifyApp(
+        backend,
+        config(url)
+          .replace('group_wait: 30s', 'group_wait: 0s')
+          .replace(`- url: ${url}/hook`, `- url: ${url}/hook\n        hmac_secret_env: HOOK_SECRET`),
+        {},
+        { HOOK_SECRET: 's3cret-value' },
+      );
+      await fire('Signed');
+      await t.pump();
+      const req = hook.requests[0]!;
+      const expected = createHmac('sha256', 's3cret-value').update(req.body).digest('hex');
+      expect(req.headers['x-sentinel-signature']).toBe(`sha256=${expected}`);
+    });
+
+    it('mutes a route during its mute_time_intervals and sends only within its active_time_intervals', async () => {
+      // 2026-03-01 is a Sunday; the clock starts at 12:00 UTC.
+      t = await notifyApp(
+        backend,
+        `
+route:
+  receiver: ops
+  group_by: [alertname]
+  group_wait: 0s
+  group_interval: 1m
+  repeat_interval: 48h
+  routes:
+    - { receiver: ops, matchers: [team="night"], mute_time_intervals: [daytime] }
+    - { receiver: ops, matchers: [team="office"], active_time_intervals: [weekdays] }
+receivers:
+  - name: ops
+    webhook_configs: [{ url: "${url}/hook" }]
+time_intervals:
+  - name: daytime
+    time_intervals: [{ times: [{ start_time: '08:00', end_time: '13:00' }] }]
+  - name: weekdays
+    time_intervals: [{ weekdays: ['monday:friday'] }]
+notifications: { throttle: { per_source: 0s } }
+`,
+      );
+      await fire('Night', { team: 'night' }, 30 * HOUR);
+      await fire('Office', { team: 'office' }, 30 * HOUR);
+      await t.pump();
+      expect(hook.requests).toHaveLength(0);
+      // 13:00: the daytime mute ends; the muted flushes logged nothing, so the next one announces it.
+      t.clock.advance(1 * HOUR);
+      await t.pump();
+      expect(bodies().map((b) => b.groupLabels.alertname)).toEqual(['Night']);
+      // Monday: the office route becomes active.
+      t.clock.advance(11 * HOUR);
+      await t.pump();
+      expect(bodies().map((b) => b.groupLabels.alertname)).toEqual(['Night', 'Office']);
     });
 
     it('queues through an outage and drains in the original order, each message once, same idempotency key', async () => {
