@@ -24,6 +24,13 @@ import { registerV2StatusRoutes } from './api/v2/status.js';
 import { registerV2AlertReadRoutes } from './api/v2/alerts.js';
 import { registerDeliveryRoutes } from './api/v1/deliveries.js';
 import { registerAlertmanagerWebhookRoute } from './api/v1/am-webhook.js';
+import { registerHealthRoutes } from './api/v1/health.js';
+import { registerHeartbeatRoutes } from './api/v1/heartbeats.js';
+import { registerPushRoutes } from './api/v1/push.js';
+import { emptyHealthConfig } from './engine/config.js';
+import { HealthService } from './engine/health-service.js';
+import type { HealthConfig } from './engine/model.js';
+import { replicaId } from './ids.js';
 import { SentinelError } from './errors.js';
 import { VERSION } from './version.js';
 import { RetentionJob, type RetentionOptions } from './retention.js';
@@ -52,10 +59,14 @@ export interface AppOptions {
   notify?: BuiltNotifyConfig;
   /** The Alertmanager sections as YAML with secrets masked, for GET /api/v2/status. */
   configOriginal?: string;
+  /** Services, sources, checks and event rules; only Sentinel's own watchdog checks by default. */
+  health?: HealthConfig;
   /** Loads and validates the configuration file again (POST /-/reload, SIGHUP); throws if invalid. */
-  loadConfig?: () => Promise<{ notify: BuiltNotifyConfig; original: string }>;
-  /** false: the notification loops do not run by themselves (tests drive them with a manual clock). */
+  loadConfig?: () => Promise<{ notify: BuiltNotifyConfig; original: string; health: HealthConfig }>;
+  /** false: the notification loops and health cycles do not run by themselves (tests drive them with a manual clock). */
   backgroundWork?: boolean;
+  /** How often the health engine looks for due checks (ms; default 1000). */
+  healthPollMs?: number;
   notifications?: { deadLetterAfterMs?: number; backoff?: Partial<BackoffOptions>; random?: () => number };
   externalUrl?: string;
 }
@@ -65,6 +76,7 @@ export interface SentinelApp {
   context: ApiContext;
   retention: RetentionJob | null;
   notifier: Notifier;
+  health: HealthService;
   /** Starts background work (retention, notifications). The store must already be migrated. */
   start(): Promise<void>;
   /** Applies the configuration file again; throws SentinelError('reload_failed') if it is invalid. */
@@ -101,11 +113,38 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     onDead: (n) => metrics.deadLettered.inc({ integration: n.integration }),
   });
   alerts.setChangeListener(notifier);
+  const validation = {
+    limits: options.limits ?? DEFAULT_ALERT_LIMITS,
+    defaultDedupeTtlMinutes: options.defaultDedupeTtlMinutes ?? 30,
+    defaultSource: options.defaultSource ?? 'api',
+  };
+  const health = new HealthService({
+    store,
+    clock,
+    alerts,
+    validation,
+    config: options.health ?? emptyHealthConfig(),
+    owner: replicaId(),
+    version: VERSION,
+    ...(options.logger ? { log: options.logger } : {}),
+    ...(options.healthPollMs !== undefined ? { pollMs: options.healthPollMs } : {}),
+    failingReceivers: async () => {
+      const now = clock.now();
+      const after = notifier.config().options.receiverFailingAfterMs;
+      return (await store.notify.allIntegrations())
+        .filter((s) => s.failingSince !== null && s.failingSince <= now - after)
+        .map((s) => ({
+          integration: s.integration,
+          failing_since: new Date(s.failingSince!).toISOString(),
+          last_error: s.lastError,
+        }));
+    },
+  });
   let configOriginal = options.configOriginal ?? '';
   const reload = async (): Promise<void> => {
     if (!options.loadConfig)
       throw new SentinelError('reload_failed', 'the server was started without a configuration file');
-    let next: { notify: BuiltNotifyConfig; original: string };
+    let next: { notify: BuiltNotifyConfig; original: string; health: HealthConfig };
     try {
       next = await options.loadConfig();
     } catch (err) {
@@ -117,6 +156,7 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
       );
     }
     await notifier.reload(next.notify);
+    await health.reload(next.health);
     configOriginal = next.original;
     if (options.logger) options.logger.info('configuration reloaded');
   };
@@ -155,11 +195,12 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     ingest,
     auth: new TokenAuthenticator(options.tokens ?? []),
     metrics,
-    limits: options.limits ?? DEFAULT_ALERT_LIMITS,
+    limits: validation.limits,
     maxAlertsPerRequest: options.maxAlertsPerRequest ?? 1000,
-    defaultDedupeTtlMinutes: options.defaultDedupeTtlMinutes ?? 30,
-    defaultSource: options.defaultSource ?? 'api',
+    defaultDedupeTtlMinutes: validation.defaultDedupeTtlMinutes,
+    defaultSource: validation.defaultSource,
     notifier,
+    health,
     configOriginal: () => configOriginal,
     reload,
     startedAt: clock.now(),
@@ -180,6 +221,9 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
   registerV2StatusRoutes(http, context);
   registerDeliveryRoutes(http, context);
   registerAlertmanagerWebhookRoute(http, context);
+  registerHealthRoutes(http, context);
+  registerHeartbeatRoutes(http, context);
+  registerPushRoutes(http, context);
 
   const retention =
     options.retention === null
@@ -196,10 +240,12 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     context,
     retention,
     notifier,
+    health,
     async start() {
       retention?.start();
       if (options.backgroundWork === false) await notifier.dispatcher.reconcile(notifier.hashes());
       else await notifier.start();
+      await health.start(options.backgroundWork !== false);
       await http.ready();
       ready = true;
     },
@@ -208,6 +254,7 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
       ready = false;
       await http.close();
       await committer.stop();
+      await health.stop();
       await notifier.stop();
       await retention?.stop();
     },

@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { registerAlertsCommands } from './cli/alerts.js';
+import { registerHealthCommands } from './cli/health.js';
 import { processIo, type CliIo } from './cli/io.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { migrate, serve } from './server.js';
@@ -74,6 +75,7 @@ export function buildProgram(io: CliIo = processIo()): Command {
     });
 
   registerAlertsCommands(program, io);
+  registerHealthCommands(program, io);
   return program;
 }
 

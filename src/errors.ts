@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   silence_not_found: { status: 404, message: 'No silence with that id.' },
   silence_expired: { status: 409, message: 'The silence has already expired.' },
   notification_not_found: { status: 404, message: 'No notification with that reference.' },
+  check_not_found: { status: 404, message: 'No check with that id is configured.' },
   reload_failed: { status: 400, message: 'The new configuration is invalid; the running one was kept.' },
   store_unavailable: { status: 503, message: 'The store is not available.' },
   internal_error: { status: 500, message: 'An unexpected error occurred.' },

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 // Crockford base32, as ULID uses: references sort by creation time and are URL-safe.
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -39,3 +40,8 @@ export class RefGenerator {
 }
 
 export const refs = new RefGenerator();
+
+/** This process among replicas (host, pid and a random part), for leases and claims. */
+export function replicaId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}

@@ -119,14 +119,15 @@ export async function serve(opts: ServeOptions): Promise<void> {
     },
     maxBatch: config.ingest.max_batch,
     notify: loaded.notify,
+    health: loaded.health,
     configOriginal: loaded.original,
     externalUrl: loaded.notify.config.externalUrl,
-    // Reload re-reads the same file with the same flags; only the notification configuration is
-    // applied while running (listen address, database and tokens need a restart).
+    // Reload re-reads the same file with the same flags; the notification and health
+    // configuration is applied while running (listen address, database and tokens need a restart).
     loadConfig: async () => {
       const next = await load(opts);
       for (const w of next.warnings) log.warn(`config: ${w}`);
-      return { notify: next.notify, original: next.original };
+      return { notify: next.notify, original: next.original, health: next.health };
     },
   });
   await app.start();

@@ -150,3 +150,10 @@ export interface IngestResult {
   occurrences: number;
   state: AlertState;
 }
+
+/**
+ * Set on a health finding while an upstream service it depends on is in trouble: the alert stays
+ * recorded (and clears as usual) but is not paged separately; the notification pipeline treats it
+ * as inhibited. Its value names the upstream services.
+ */
+export const UPSTREAM_ANNOTATION = 'suppressed_by_upstream';

@@ -5,6 +5,7 @@ import type { AlertLimits } from '../alerts/validate.js';
 import type { Clock } from '../clock.js';
 import type { IncidentService } from '../incidents/service.js';
 import type { Metrics } from '../metrics.js';
+import type { HealthService } from '../engine/health-service.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { Store } from '../store/store.js';
 import type { TokenAuthenticator } from './auth.js';
@@ -23,6 +24,7 @@ export interface ApiContext {
   defaultDedupeTtlMinutes: number;
   defaultSource: string;
   notifier: Notifier;
+  health: HealthService;
   /** The Alertmanager sections of the running configuration as YAML, secrets masked (GET /api/v2/status). */
   configOriginal: () => string;
   /** Re-reads the configuration file and applies it; throws SentinelError('reload_failed') if it is invalid. */

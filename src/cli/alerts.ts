@@ -35,19 +35,19 @@ function statusList(value: string): string[] {
   return items;
 }
 
-interface ConnectionFlags {
+export interface ConnectionFlags {
   url?: string;
   token?: string;
 }
 
-function withConnection(cmd: Command): Command {
+export function withConnection(cmd: Command): Command {
   // No default values here: commander prints defaults in --help, and the token one is a secret.
   return cmd
     .option('--url <url>', `server URL (default: $SENTINEL_URL or ${DEFAULT_SERVER_URL})`)
     .option('--token <token>', 'bearer token (default: $SENTINEL_TOKEN)');
 }
 
-function clientFor(flags: ConnectionFlags, io: CliIo, cmd: Command): SentinelClient {
+export function clientFor(flags: ConnectionFlags, io: CliIo, cmd: Command): SentinelClient {
   const url = flags.url ?? (io.env.SENTINEL_URL || DEFAULT_SERVER_URL);
   const token = flags.token ?? (io.env.SENTINEL_TOKEN || undefined);
   try {
@@ -61,7 +61,7 @@ function clientFor(flags: ConnectionFlags, io: CliIo, cmd: Command): SentinelCli
 }
 
 /** Runs one request and turns its failure into a one-line (or few-line) message and exit code 1. */
-async function guarded<T>(cmd: Command, client: SentinelClient, fn: () => Promise<T>): Promise<T> {
+export async function guarded<T>(cmd: Command, client: SentinelClient, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

@@ -153,6 +153,16 @@ export class SentinelClient {
     return { alerts: asAlerts(asObject(body).alerts) };
   }
 
+  /** Runs one evaluation cycle over every check (POST /api/v1/cycles). */
+  async runCycle(): Promise<unknown> {
+    return asObject(await this.call('POST', 'api/v1/cycles', {}, {})).cycle;
+  }
+
+  /** The health report (GET /api/v1/health). */
+  async health(): Promise<unknown> {
+    return this.call('GET', 'api/v1/health', {});
+  }
+
   private async call(
     method: 'GET' | 'POST',
     path: string,

@@ -15,6 +15,8 @@ import {
   type Scope,
 } from './schema.js';
 import { buildNotifyConfig, type BuiltNotifyConfig } from '../notify/config.js';
+import { buildHealthConfig } from '../engine/config.js';
+import type { HealthConfig } from '../engine/model.js';
 import { checkTokenValue, readSecret } from './secrets.js';
 import {
   existsInSource,
@@ -88,6 +90,8 @@ export interface LoadedConfig {
   notify: BuiltNotifyConfig;
   /** The Alertmanager sections as YAML with secrets masked (GET /api/v2/status). */
   original: string;
+  /** Services, sources, checks and event rules: validated, secrets resolved, expressions parsed. */
+  health: HealthConfig;
 }
 
 export const ENV_LISTEN = 'SENTINEL_LISTEN';
@@ -209,8 +213,21 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     externalUrl: config.server.external_url ?? `http://${config.server.listen}`,
   });
   for (const w of notify.warnings) warnings.push(formatIssue(issueFor(source, w.path, w.message)));
-  if (notify.built === null) {
-    throw new ConfigError(sortIssues(notify.issues.map((i) => issueFor(source, i.path, i.message))));
+  const health = await buildHealthConfig(
+    {
+      health: config.health,
+      services: config.services,
+      sources: config.sources,
+      checks: config.checks,
+      event_rules: config.event_rules,
+    },
+    { baseDir, env },
+  );
+  for (const w of health.warnings) warnings.push(formatIssue(issueFor(source, w.path, w.message)));
+  if (notify.built === null || health.built === null) {
+    throw new ConfigError(
+      sortIssues([...notify.issues, ...health.issues].map((i) => issueFor(source, i.path, i.message))),
+    );
   }
 
   return {
@@ -221,6 +238,7 @@ export async function loadConfig(opts: LoadOptions = {}): Promise<LoadedConfig> 
     secrets: { databaseUrl, tokens },
     notify: notify.built,
     original: maskedAlertmanagerYaml({ ...sections, notifications: undefined }),
+    health: health.built,
   };
 }
 

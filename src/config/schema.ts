@@ -301,6 +301,14 @@ const AM_LIST = 'must be a list, as in alertmanager.yml';
 const amObject = nullAsUnset(z.record(z.string(), z.unknown(), { error: AM_MAPPING }).default({}));
 const amList = nullAsUnset(z.array(z.unknown(), { error: AM_LIST }).default([]));
 
+// Health sections: the shape only here; src/engine/config.ts validates their content in one pass
+// across sections (a check's service and sources must exist, expressions are parsed).
+const HEALTH_LIST = 'must be a list of entries (- name: ...)';
+const healthList = nullAsUnset(z.array(z.unknown(), { error: HEALTH_LIST }).default([]));
+const healthOptions = nullAsUnset(
+  z.record(z.string(), z.unknown(), { error: 'must be a mapping (key: value)' }).default({}),
+);
+
 const rootShape = {
   server: section(serverShape),
   database,
@@ -318,6 +326,11 @@ const rootShape = {
   time_intervals: amList,
   mute_time_intervals: amList,
   templates: nullAsUnset(z.array(z.string(), { error: 'must be a list of file paths or globs' }).default([])),
+  health: healthOptions,
+  services: healthList,
+  sources: healthList,
+  checks: healthList,
+  event_rules: healthList,
 };
 
 export const configSchema = z.strictObject(rootShape);

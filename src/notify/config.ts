@@ -1,7 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { hashParts } from '../alerts/fingerprint.js';
-import { durationOrNull } from '../config/duration.js';
+import {
+  IssueCollector,
+  matcherListAt,
+  optionalDuration,
+  optionalString,
+  secretForm,
+  stringListAt,
+  type ConfigProblem,
+} from '../config/collect.js';
 import { readSecret } from '../config/secrets.js';
 import type { PathSegment } from '../config/yaml-source.js';
 import {
@@ -10,7 +18,6 @@ import {
   MatcherError,
   matchersFromMatch,
   matchersFromMatchRe,
-  parseMatchers,
   sortMatchers,
   type Matcher,
 } from '../routing/matchers.js';
@@ -27,6 +34,7 @@ import {
   type NotifyOptions,
   type ReceiverConfig,
 } from './config-types.js';
+import { isRecord } from './receivers/common.js';
 import { RECEIVER_KINDS, UNSUPPORTED_CONFIG_KEYS, type ReceiverKind } from './receivers/index.js';
 import type { GlobalSettings, ParseContext } from './receivers/receiver.js';
 import { createTemplateSet, TemplateError, type TemplateSet, type TemplateSource } from './template/index.js';
@@ -38,10 +46,10 @@ import { createTemplateSet, TemplateError, type TemplateSet, type TemplateSource
  * the loader adds the line and column.
  */
 
-export interface NotifyIssue {
-  path: PathSegment[];
-  message: string;
-}
+const ANY_DURATION = { positive: false };
+const MATCHER_EXAMPLE = 'severity="critical"';
+
+export type NotifyIssue = ConfigProblem;
 
 export interface BuiltNotifyConfig {
   config: NotifyConfig;
@@ -106,21 +114,9 @@ const INHIBIT_KEYS = new Set([
   'equal',
 ]);
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-class Collector {
-  readonly issues: NotifyIssue[] = [];
-  readonly warnings: NotifyIssue[] = [];
+class Collector extends IssueCollector {
   /** Secret files that could not be read, in order; see secretReader. */
   readonly unreadable: string[] = [];
-  issue(p: PathSegment[], message: string): void {
-    this.issues.push({ path: p, message });
-  }
-  warn(p: PathSegment[], message: string): void {
-    this.warnings.push({ path: p, message });
-  }
 }
 
 export async function buildNotifyConfig(
@@ -201,22 +197,11 @@ type SecretReader = (raw: Record<string, unknown>, key: string, at: PathSegment[
 /** `<key>` inline, `<key>_file` (Alertmanager's form) or `<key>_env` (Sentinel's); at most one. */
 function secretReader(c: Collector, opts: BuildOptions): SecretReader {
   return async (raw, key, at) => {
-    const forms = [key, `${key}_file`, `${key}_env`].filter(
-      (k) => raw[k] !== undefined && raw[k] !== null && raw[k] !== '',
-    );
-    if (forms.length === 0) return null;
-    if (forms.length > 1) {
-      c.issue([...at, forms[1]!], `give only one of ${key}, ${key}_file or ${key}_env`);
-      return null;
-    }
-    const form = forms[0]!;
-    const value = raw[form];
-    if (typeof value !== 'string') {
-      c.issue([...at, form], 'must be a string');
-      return null;
-    }
-    if (form === key) return value;
-    const fromFile = form.endsWith('_file');
+    const given = secretForm(raw, key, at, c);
+    if (given === null) return null;
+    const { form, value } = given;
+    if (form === 'inline') return value;
+    const fromFile = form === 'file';
     const r = await readSecret(
       fromFile ? { env: null, file: value } : { env: value, file: null },
       opts.env,
@@ -224,14 +209,14 @@ function secretReader(c: Collector, opts: BuildOptions): SecretReader {
     );
     if (!r.ok) {
       if (!fromFile) {
-        c.issue([...at, form], r.message);
+        c.issue([...at, given.key], r.message);
         return null;
       }
       // Alertmanager reads *_file secrets when it sends, so its configuration loads while a secret
       // file is still missing. So does Sentinel's: the integration that needs it is held (its
       // messages queue, retrying) until the file is readable and the configuration is reloaded.
       c.warn(
-        [...at, form],
+        [...at, given.key],
         `${r.message}; integrations that need it hold their messages until it can be read and the configuration is reloaded`,
       );
       c.unreadable.push(r.message);
@@ -239,42 +224,11 @@ function secretReader(c: Collector, opts: BuildOptions): SecretReader {
     }
     const secret = r.value.trim();
     if (secret === '') {
-      c.issue([...at, form], `the ${fromFile ? 'file' : 'variable'} holds only whitespace`);
+      c.issue([...at, given.key], `the ${fromFile ? 'file' : 'variable'} holds only whitespace`);
       return null;
     }
     return secret;
   };
-}
-
-function optionalString(
-  raw: Record<string, unknown>,
-  key: string,
-  at: PathSegment[],
-  c: Collector,
-): string | null {
-  const v = raw[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') {
-    c.issue([...at, key], 'must be a string');
-    return null;
-  }
-  return v;
-}
-
-function durationAt(
-  raw: Record<string, unknown>,
-  key: string,
-  at: PathSegment[],
-  c: Collector,
-): number | undefined {
-  const v = raw[key];
-  if (v === undefined || v === null) return undefined;
-  const ms = typeof v === 'string' ? durationOrNull(v) : null;
-  if (ms === null) {
-    c.issue([...at, key], 'must be a duration such as 30s, 5m or 4h');
-    return undefined;
-  }
-  return ms;
 }
 
 async function parseGlobal(
@@ -291,7 +245,7 @@ async function parseGlobal(
   if (requireTls !== undefined && typeof requireTls !== 'boolean')
     c.issue([...at, 'smtp_require_tls'], 'must be true or false');
   return {
-    resolveTimeoutMs: durationAt(raw, 'resolve_timeout', at, c) ?? 5 * 60_000,
+    resolveTimeoutMs: optionalDuration(raw, 'resolve_timeout', at, c, ANY_DURATION) ?? 5 * 60_000,
     smtp: {
       from: str('smtp_from'),
       hello: str('smtp_hello') ?? 'localhost',
@@ -376,28 +330,6 @@ function parseAllTimeIntervals(sections: NotifySections, c: Collector): TimeInte
 
 // ---- matchers -----------------------------------------------------------------------------------
 
-function matcherList(raw: unknown, at: PathSegment[], c: Collector): Matcher[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    c.issue(at, 'must be a list of matchers such as severity="critical"');
-    return [];
-  }
-  const out: Matcher[] = [];
-  raw.forEach((item, i) => {
-    if (typeof item !== 'string') {
-      c.issue([...at, i], 'must be a matcher string such as severity="critical"');
-      return;
-    }
-    try {
-      out.push(...parseMatchers(item));
-    } catch (err) {
-      if (!(err instanceof MatcherError)) throw err;
-      c.issue([...at, i], err.message);
-    }
-  });
-  return out;
-}
-
 function legacyMatchers(raw: unknown, regex: boolean, at: PathSegment[], c: Collector): Matcher[] {
   if (raw === undefined || raw === null) return [];
   if (!isRecord(raw)) {
@@ -419,15 +351,6 @@ function legacyMatchers(raw: unknown, regex: boolean, at: PathSegment[], c: Coll
   }
 }
 
-function stringList(raw: unknown, at: PathSegment[], c: Collector): string[] {
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw) || raw.some((x) => typeof x !== 'string')) {
-    c.issue(at, 'must be a list of strings');
-    return [];
-  }
-  return raw as string[];
-}
-
 // ---- route --------------------------------------------------------------------------------------
 
 function parseRoute(
@@ -442,7 +365,7 @@ function parseRoute(
   const receiver = optionalString(raw, 'receiver', at, c);
   let groupBy = inherited.groupBy;
   if (raw.group_by !== undefined && raw.group_by !== null) {
-    const names = stringList(raw.group_by, [...at, 'group_by'], c);
+    const names = stringListAt(raw.group_by, [...at, 'group_by'], c);
     if (names.includes('...')) {
       if (names.length > 1)
         c.issue([...at, 'group_by'], 'cannot have the wildcard ... and other labels at the same time');
@@ -458,9 +381,11 @@ function parseRoute(
       groupBy = [...seen].sort();
     }
   }
-  const groupWaitMs = durationAt(raw, 'group_wait', at, c) ?? inherited.groupWaitMs;
-  const groupIntervalMs = durationAt(raw, 'group_interval', at, c) ?? inherited.groupIntervalMs;
-  const repeatIntervalMs = durationAt(raw, 'repeat_interval', at, c) ?? inherited.repeatIntervalMs;
+  const groupWaitMs = optionalDuration(raw, 'group_wait', at, c, ANY_DURATION) ?? inherited.groupWaitMs;
+  const groupIntervalMs =
+    optionalDuration(raw, 'group_interval', at, c, ANY_DURATION) ?? inherited.groupIntervalMs;
+  const repeatIntervalMs =
+    optionalDuration(raw, 'repeat_interval', at, c, ANY_DURATION) ?? inherited.repeatIntervalMs;
   if (raw.group_interval !== undefined && groupIntervalMs === 0)
     c.issue([...at, 'group_interval'], 'group_interval cannot be zero');
   if (raw.repeat_interval !== undefined && repeatIntervalMs === 0)
@@ -471,7 +396,7 @@ function parseRoute(
   const matchers = sortMatchers([
     ...legacyMatchers(raw.match, false, [...at, 'match'], c),
     ...legacyMatchers(raw.match_re, true, [...at, 'match_re'], c),
-    ...matcherList(raw.matchers, [...at, 'matchers'], c),
+    ...matcherListAt(raw.matchers, [...at, 'matchers'], c, MATCHER_EXAMPLE),
   ]);
   const options: RouteOptions = {
     receiver: receiver ?? inherited.receiver,
@@ -480,8 +405,8 @@ function parseRoute(
     groupIntervalMs,
     repeatIntervalMs,
     // Not inherited, as in Alertmanager.
-    muteTimeIntervals: stringList(raw.mute_time_intervals, [...at, 'mute_time_intervals'], c),
-    activeTimeIntervals: stringList(raw.active_time_intervals, [...at, 'active_time_intervals'], c),
+    muteTimeIntervals: stringListAt(raw.mute_time_intervals, [...at, 'mute_time_intervals'], c),
+    activeTimeIntervals: stringListAt(raw.active_time_intervals, [...at, 'active_time_intervals'], c),
   };
   if (parent === null) {
     if (options.receiver === '') c.issue([...at, 'receiver'], 'the root route must name a default receiver');
@@ -671,14 +596,14 @@ function parseInhibitRules(raw: unknown[], c: Collector): InhibitRule[] {
     const sourceMatchers = sortMatchers([
       ...legacyMatchers(entry.source_match, false, [...at, 'source_match'], c),
       ...legacyMatchers(entry.source_match_re, true, [...at, 'source_match_re'], c),
-      ...matcherList(entry.source_matchers, [...at, 'source_matchers'], c),
+      ...matcherListAt(entry.source_matchers, [...at, 'source_matchers'], c, MATCHER_EXAMPLE),
     ]);
     const targetMatchers = sortMatchers([
       ...legacyMatchers(entry.target_match, false, [...at, 'target_match'], c),
       ...legacyMatchers(entry.target_match_re, true, [...at, 'target_match_re'], c),
-      ...matcherList(entry.target_matchers, [...at, 'target_matchers'], c),
+      ...matcherListAt(entry.target_matchers, [...at, 'target_matchers'], c, MATCHER_EXAMPLE),
     ]);
-    const equal = stringList(entry.equal, [...at, 'equal'], c);
+    const equal = stringListAt(entry.equal, [...at, 'equal'], c);
     equal.forEach((n, j) => {
       if (!LABEL_NAME_RE.test(n)) c.issue([...at, 'equal', j], `invalid label name ${JSON.stringify(n)}`);
     });
@@ -703,7 +628,7 @@ function parseOptions(
     if (names.has(p.name))
       c.issue([...pAt, 'name'], `escalation policy name ${JSON.stringify(p.name)} is not unique`);
     names.add(p.name);
-    const matchers = matcherList([...p.matchers], [...pAt, 'matchers'], c);
+    const matchers = matcherListAt([...p.matchers], [...pAt, 'matchers'], c, MATCHER_EXAMPLE);
     const steps = p.steps.map((s, j) => {
       if (!receivers.has(s.receiver))
         c.issue(

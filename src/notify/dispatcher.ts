@@ -15,7 +15,7 @@ import type { Store, StoreTx } from '../store/store.js';
 import type { NotifyConfig } from './config-types.js';
 import { buildNotificationData } from './data.js';
 import { planFlush } from './flush.js';
-import { routingLabels } from './labels.js';
+import { routingLabels, upstreamSuppression } from './labels.js';
 import type { EscalationState, GroupMember, GroupRow, Notification } from './model.js';
 
 /*
@@ -204,6 +204,7 @@ export class Dispatcher {
     const judged = alerts.map((alert) => {
       const labels = routingLabels(alert);
       const muted =
+        upstreamSuppression(alert) !== null ||
         this.opts.silences.mutedBy(labels, now).length > 0 ||
         inhibitingFingerprints(lookups.get(alert.ref) ?? [], sources, alert.fingerprint).length > 0;
       return { alert, muted, flapping: flapping.has(alert.fingerprint) };
@@ -386,6 +387,7 @@ export class Dispatcher {
         const labels = routingLabels(alert);
         const lookups = inhibitLookups(cfg.inhibitRules, labels);
         const muted =
+          upstreamSuppression(alert) !== null ||
           this.opts.silences.mutedBy(labels, now).length > 0 ||
           inhibitingFingerprints(lookups, await tx.notify.inhibitSourcesFor(lookups), alert.fingerprint)
             .length > 0;

@@ -1,4 +1,4 @@
-import type { Alert, Labels } from '../alerts/model.js';
+import { UPSTREAM_ANNOTATION, type Alert, type Labels } from '../alerts/model.js';
 
 /**
  * The label set an alert is routed, silenced, inhibited and grouped by, and that receivers show.
@@ -18,4 +18,13 @@ export function routingLabels(
     ...(labels.severity === undefined ? { severity: alert.severity } : {}),
     ...(labels.alertname === undefined ? { alertname: alert.kind ?? alert.title } : {}),
   };
+}
+
+/**
+ * The upstream services a firing health finding is blamed on (dependency-aware suppression), or
+ * null. Such an alert is muted like an inhibited one: recorded, shown, cleared, but not paged.
+ */
+export function upstreamSuppression(alert: Pick<Alert, 'annotations' | 'state' | 'origin'>): string | null {
+  if (alert.state !== 'firing' || alert.origin !== 'native') return null;
+  return alert.annotations[UPSTREAM_ANNOTATION] ?? null;
 }

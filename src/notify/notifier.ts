@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { AlertChange, AlertChangeListener, AlertService } from '../alerts/service.js';
 import type { Clock } from '../clock.js';
+import { replicaId } from '../ids.js';
 import { Loop } from '../loop.js';
 import { SilenceService } from '../routing/silences.js';
 import type { Store, StoreTx } from '../store/store.js';
@@ -85,7 +84,7 @@ export class Notifier implements AlertChangeListener {
       store: opts.store,
       clock: opts.clock,
       receiver: (key) => this.receivers.get(key) ?? null,
-      owner: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      owner: replicaId(),
       deadLetterAfterMs: () => opts.deadLetterAfterMs ?? this.built.config.options.delivery.deadLetterAfterMs,
       backoff: () => ({
         initialMs: this.built.config.options.delivery.initialBackoffMs,

@@ -4,7 +4,7 @@ import { matchRoutes } from '../routing/route.js';
 import type { SilenceService } from '../routing/silences.js';
 import type { Store } from '../store/store.js';
 import type { NotifyConfig } from './config-types.js';
-import { routingLabels } from './labels.js';
+import { routingLabels, upstreamSuppression } from './labels.js';
 
 /** Where an alert goes and what mutes it, as the APIs show it (Alertmanager's alert status). */
 export interface AlertRouting {
@@ -12,6 +12,8 @@ export interface AlertRouting {
   silencedBy: string[];
   /** Fingerprints of the firing alerts that inhibit it. */
   inhibitedBy: string[];
+  /** Upstream services a health finding is blamed on (not paged while they are in trouble). */
+  suppressedByUpstream: string | null;
   state: 'active' | 'suppressed';
 }
 
@@ -48,11 +50,13 @@ export class RoutingView {
       alert.state === 'firing'
         ? this.inhibit.inhibitedBy(this.config.inhibitRules, alert.fingerprint, labels)
         : [];
+    const upstream = upstreamSuppression(alert);
     return {
       receivers,
       silencedBy,
       inhibitedBy,
-      state: silencedBy.length > 0 || inhibitedBy.length > 0 ? 'suppressed' : 'active',
+      suppressedByUpstream: upstream,
+      state: silencedBy.length > 0 || inhibitedBy.length > 0 || upstream !== null ? 'suppressed' : 'active',
     };
   }
 }

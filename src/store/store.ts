@@ -8,6 +8,7 @@ import type {
   StoredEvent,
 } from '../alerts/model.js';
 import type { Incident, IncidentStatus, SignatureState } from '../incidents/model.js';
+import type { SqlHealth } from './sql/health.js';
 import type { SqlNotify } from './sql/notify.js';
 
 /**
@@ -15,6 +16,8 @@ import type { SqlNotify } from './sql/notify.js';
  * the type is that one implementation's.
  */
 export type NotifyOps = SqlNotify;
+/** The health engine's tables (check state, cycles, heartbeat pings), shared like NotifyOps. */
+export type HealthOps = SqlHealth;
 
 /*
  * The storage interface. Business rules (dedupe, the claim state machine, incidents) live in shared
@@ -147,6 +150,8 @@ export interface StoreTx {
 
   /** The notification tables, inside this transaction. */
   readonly notify: NotifyOps;
+  /** The health engine's tables, inside this transaction. */
+  readonly health: HealthOps;
 }
 
 export interface TransactionOptions {
@@ -183,6 +188,8 @@ export interface Store {
 
   /** The notification tables, read outside any transaction (API reads; never blocks writers). */
   readonly notify: NotifyOps;
+  /** The health engine's tables, read outside any transaction. */
+  readonly health: HealthOps;
 
   getIncident(ref: string): Promise<Incident | null>;
   listIncidents(query: IncidentQuery): Promise<Incident[]>;

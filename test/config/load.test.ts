@@ -56,6 +56,11 @@ const DEFAULTS = {
   time_intervals: [],
   mute_time_intervals: [],
   templates: [],
+  health: {},
+  services: [],
+  sources: [],
+  checks: [],
+  event_rules: [],
 };
 
 describe('defaults', () => {

@@ -31,10 +31,11 @@ export async function liveApp(backend: Backend, yaml: string): Promise<LiveApp> 
     logger: false,
     retention: null,
     notify: loaded.notify,
+    health: loaded.health,
     configOriginal: loaded.original,
     loadConfig: async () => {
       const next = await loadConfig({ path: file, env: {} });
-      return { notify: next.notify, original: next.original };
+      return { notify: next.notify, original: next.original, health: next.health };
     },
   });
   await app.start();

@@ -43,10 +43,11 @@ export async function notifyApp(
     retention: null,
     backgroundWork: false,
     notify: loaded.notify,
+    health: loaded.health,
     configOriginal: loaded.original,
     loadConfig: async () => {
       const next = await loadConfig({ path: file, env });
-      return { notify: next.notify, original: next.original };
+      return { notify: next.notify, original: next.original, health: next.health };
     },
     notifications: { random: () => 0.5 },
     ...appOptions,

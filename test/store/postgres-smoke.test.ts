@@ -126,10 +126,14 @@ describe('PostgreSQL store (smoke)', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'alerts',
+      'check_state',
+      'cycles',
       'delivery_attempts',
       'events',
+      'heartbeat_pings',
       'incident_alerts',
       'incidents',
+      'ingested_events',
       'inhibit_sources',
       'integrations',
       'notification_alerts',
@@ -141,6 +145,7 @@ describe('PostgreSQL store (smoke)', () => {
       'notify_log',
       'notify_meta',
       'notify_throttle',
+      'samples',
       'schema_migrations',
       'signature_state',
       'silences',

@@ -190,6 +190,7 @@ export function registerAlertRoutes(app: FastifyInstance, ctx: ApiContext): void
         receivers: routing.receivers,
         silenced_by: routing.silencedBy,
         inhibited_by: routing.inhibitedBy,
+        suppressed_by_upstream: routing.suppressedByUpstream,
         state: routing.state,
       },
       notifications: await notificationsOfAlert(ctx.store, ref),

@@ -232,7 +232,8 @@ function passes(f: AlertFilter, a: Alert, r: AlertRouting): boolean {
   if (f.receiver && !r.receivers.some((name) => f.receiver!.test(name))) return false;
   if (!allMatch(f.matchers, routingLabels(a))) return false;
   if (!f.silenced && r.silencedBy.length > 0) return false;
-  if (!f.inhibited && r.inhibitedBy.length > 0) return false;
+  // Dependency-aware suppression is Sentinel's own inhibition: `inhibited=false` hides it too.
+  if (!f.inhibited && (r.inhibitedBy.length > 0 || r.suppressedByUpstream !== null)) return false;
   if (!f.active && r.state === 'active') return false;
   return true;
 }

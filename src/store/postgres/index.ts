@@ -32,6 +32,7 @@ import {
   type IncidentRow,
   type SignatureCountRow,
 } from './rows.js';
+import { SqlHealth } from '../sql/health.js';
 import { SqlNotify } from '../sql/notify.js';
 import { pgRunner } from './runner.js';
 import { PgTx } from './tx.js';
@@ -99,6 +100,7 @@ async function ensureSchema(pool: pg.Pool, schema: string): Promise<void> {
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
   readonly notify: SqlNotify;
+  readonly health: SqlHealth;
   private closed = false;
 
   private constructor(
@@ -108,6 +110,7 @@ export class PostgresStore implements Store {
     private readonly lockKey: number,
   ) {
     this.notify = new SqlNotify(pgRunner(() => this.pool));
+    this.health = new SqlHealth(pgRunner(() => this.pool));
   }
 
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { MigrationReport } from '../store.js';
+import { healthSchemaSql } from '../sql/health-schema.js';
 import { notifySchemaSql } from '../sql/notify-schema.js';
 import { MIGRATION_LOCK_CLASS } from './locks.js';
 
@@ -127,6 +128,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'notifications',
     sql: notifySchemaSql('postgres'),
+  },
+  {
+    version: 4,
+    name: 'health',
+    sql: healthSchemaSql('postgres'),
   },
 ];
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { SqlHealth } from '../sql/health.js';
 import { SqlNotify } from '../sql/notify.js';
 import { pgRunner } from './runner.js';
 import { contentHash } from '../../alerts/fingerprint.js';
@@ -124,12 +125,14 @@ export class PgTx implements StoreTx {
   private readonly events: EventDraft[] = [];
   private finished = false;
   readonly notify: SqlNotify;
+  readonly health: SqlHealth;
 
   constructor(
     private readonly conn: pg.PoolClient,
     private readonly lockKey: number,
   ) {
     this.notify = new SqlNotify(pgRunner(() => this.client));
+    this.health = new SqlHealth(pgRunner(() => this.client));
   }
 
   /**

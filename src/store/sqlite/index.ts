@@ -15,6 +15,7 @@ import type {
   StoreTx,
   TransactionOptions,
 } from '../store.js';
+import { SqlHealth } from '../sql/health.js';
 import { SqlNotify } from '../sql/notify.js';
 import { SqliteCache } from './cache.js';
 import { sqliteRunner } from './runner.js';
@@ -92,6 +93,7 @@ export class SqliteStore implements Store {
   private readonly walSync: WalSync | null = null;
   /** Notification tables on the read connection: API reads that never wait for the writer. */
   readonly notify: SqlNotify;
+  readonly health: SqlHealth;
 
   constructor(opts: SqliteStoreOptions) {
     const memory = opts.path === ':memory:';
@@ -123,6 +125,7 @@ export class SqliteStore implements Store {
       this.writer.pragma('journal_size_limit = 67108864');
     }
     this.notify = new SqlNotify(sqliteRunner((sql) => this.read(sql)));
+    this.health = new SqlHealth(sqliteRunner((sql) => this.read(sql)));
     this.flushIntervalMs = opts.touchFlushIntervalMs ?? 5000;
     this.flushThreshold = opts.touchFlushThreshold ?? 50_000;
   }

@@ -1,3 +1,4 @@
+import { healthSchemaSql } from '../sql/health-schema.js';
 import { notifySchemaSql } from '../sql/notify-schema.js';
 
 /**
@@ -123,5 +124,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'notifications',
     sql: notifySchemaSql('sqlite'),
+  },
+  {
+    version: 3,
+    name: 'health',
+    sql: healthSchemaSql('sqlite'),
   },
 ];

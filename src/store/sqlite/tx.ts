@@ -2,6 +2,7 @@ import { headOf } from '../../alerts/fingerprint.js';
 import type { Alert, AlertHead, EventDraft } from '../../alerts/model.js';
 import type { Incident, SignatureState } from '../../incidents/model.js';
 import type { AlertTouch, ClaimQuery, StoreTx } from '../store.js';
+import { SqlHealth } from '../sql/health.js';
 import { SqlNotify } from '../sql/notify.js';
 import { placeholders } from '../sql/runner.js';
 import type { PendingTouch } from './cache.js';
@@ -50,9 +51,12 @@ export class SqliteTx implements StoreTx {
   private readonly lastEvents = new Map<string, number>();
 
   readonly notify: SqlNotify;
+  readonly health: SqlHealth;
 
   constructor(private readonly s: SqliteStore) {
-    this.notify = new SqlNotify(sqliteRunner((sql) => s.stmt(sql)));
+    const runner = sqliteRunner((sql) => s.stmt(sql));
+    this.notify = new SqlNotify(runner);
+    this.health = new SqlHealth(runner);
   }
 
   private get cache() {

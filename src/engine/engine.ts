@@ -1,0 +1,311 @@
+import { UPSTREAM_ANNOTATION, type PreparedAlert } from '../alerts/model.js';
+import type { AlertService } from '../alerts/service.js';
+import type { ValidationContext } from '../alerts/validate.js';
+import type { Clock } from '../clock.js';
+import { evaluateCheck } from '../checks/index.js';
+import { humanDuration } from '../checks/context.js';
+import type { SourceOutcome } from '../sources/source.js';
+import type { Store } from '../store/store.js';
+import { findingAlert, unavailableAlert } from './findings.js';
+import { inTrouble, serviceStatuses, upstreamsOf } from './health-view.js';
+import type { CheckConfig, HealthConfig } from './model.js';
+import type { SourceRuntime } from './sources-runtime.js';
+import type { CheckState, CycleSummary } from './state.js';
+import { transition, type Transition } from './transition.js';
+
+/*
+ * One evaluation cycle: claim the checks that are due (or all of them, on demand), collect each
+ * source they need once, evaluate, apply the state machine, raise and clear alerts in the alert
+ * core, and store the new states and the cycle. Claims are stored (leases, SKIP LOCKED on
+ * PostgreSQL), so several replicas share the checks and each runs once per interval; a replica that
+ * dies leaves leases that expire within its slowest source's timeout plus LEASE_SLACK_MS, and the
+ * others take its checks over.
+ */
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  alerts: AlertService;
+  config: () => HealthConfig;
+  sources: () => SourceRuntime;
+  /** Identifies this process in check leases. */
+  owner: string;
+  validation: ValidationContext;
+  /** Checks claimed per cycle at most. */
+  batch?: number;
+}
+
+/** How far a claim outlives the slowest source's timeout; renewed while a long cycle runs. */
+export const LEASE_SLACK_MS = 3000;
+const LEASE_RENEW_MS = 1000;
+/** The engine's bound on a collect exceeds the source's own timeout by this much. */
+const OUTER_TIMEOUT_GRACE_MS = 250;
+
+interface Evaluated {
+  check: CheckConfig;
+  before: CheckState;
+  t: Transition;
+}
+
+export class Engine {
+  private ensuredFor: HealthConfig | null = null;
+
+  constructor(private readonly opts: EngineOptions) {}
+
+  /**
+   * Creates state rows for the configured checks and drops those of checks no longer configured,
+   * resolving their alerts (once per configuration).
+   */
+  private async ensure(cfg: HealthConfig): Promise<void> {
+    if (this.ensuredFor === cfg) return;
+    const now = this.opts.clock.now();
+    const ids = [...cfg.checks.keys()];
+    const gone = await this.opts.store.transaction(async (tx) => {
+      await tx.health.ensureChecks(ids, now);
+      return tx.health.removeOthers(ids);
+    });
+    for (const s of gone) {
+      if (!s.firing || s.alertRef === null) continue;
+      await this.opts.alerts
+        .resolve(s.alertRef, {
+          actor: 'sentinel-health',
+          note: `check ${s.checkId} was removed from the configuration`,
+        })
+        .catch(() => undefined); // already resolved or gone: nothing to do
+    }
+    this.ensuredFor = cfg;
+  }
+
+  /** Runs the due checks (or every check with `all`); returns what the cycle did. */
+  async runCycle(opts: { all?: boolean } = {}): Promise<CycleSummary> {
+    const cfg = this.opts.config();
+    await this.ensure(cfg);
+    const started = this.opts.clock.now();
+    const wall = performance.now();
+    const leaseMs = maxTimeout(cfg) + LEASE_SLACK_MS;
+    const claimed = await this.opts.store.transaction(
+      (tx) =>
+        tx.health.claim({
+          now: started,
+          owner: this.opts.owner,
+          leaseUntil: started + leaseMs,
+          limit: this.opts.batch ?? 10_000,
+          ...(opts.all ? { ids: [...cfg.checks.keys()] } : {}),
+        }),
+      { durable: false },
+    );
+    const summary: CycleSummary = {
+      started_at: new Date(started).toISOString(),
+      replica: this.opts.owner,
+      checks_run: 0,
+      sources_unavailable: [],
+      violations: [],
+      transitions: { raised: [], cleared: [] },
+      cycle_duration_ms: 0,
+    };
+    const work = claimed.filter((s) => cfg.checks.has(s.checkId));
+    if (work.length === 0) {
+      summary.cycle_duration_ms = round(performance.now() - wall);
+      return summary;
+    }
+    // A cycle longer than the lease (many slow sources) keeps its claims alive while it runs.
+    const ids = work.map((s) => s.checkId);
+    const renew = setInterval(() => {
+      void this.opts.store
+        .transaction((tx) => tx.health.renew(ids, this.opts.owner, this.opts.clock.now() + leaseMs), {
+          durable: false,
+        })
+        .catch(() => undefined); // the next renewal, or the cycle's save, tries again
+    }, LEASE_RENEW_MS);
+    renew.unref();
+    try {
+      // Each source once per cycle, whatever number of checks read it.
+      const needed = new Set<string>();
+      for (const s of work) for (const name of cfg.checks.get(s.checkId)!.sources) needed.add(name);
+      const outcomes = await this.collect([...needed], cfg, started);
+      for (const [name, o] of outcomes) if (!o.ok) summary.sources_unavailable.push(name);
+
+      const now = this.opts.clock.now();
+      const evaluated: Evaluated[] = work.map((state) => {
+        const check = cfg.checks.get(state.checkId)!;
+        const result = evaluateCheck(check, {
+          now,
+          source: (name) => outcomes.get(name),
+          ...(state.heartbeat ? { heartbeat: state.heartbeat } : {}),
+        });
+        if (result.outcome === 'violation' || result.outcome === 'error')
+          summary.violations.push({
+            check: check.id,
+            service: check.service,
+            severity: result.severity,
+            message: result.message,
+          });
+        return { check, before: state, t: transition(check, cfg.sources, state, result, now) };
+      });
+      const upstream = await this.upstreamTrouble(cfg, evaluated, now);
+      const alerts = this.alertsOf(cfg, evaluated, upstream, outcomes, now, summary);
+      const states = evaluated.map((e) => e.t.next);
+      // The alerts first (each ingest is one durable transaction); then the states that record them.
+      if (alerts.length > 0) {
+        const results = await this.opts.alerts.ingest(alerts);
+        const refByCheck = new Map<string, string>();
+        alerts.forEach((a, i) => {
+          if (a.kind !== 'source_unavailable' && a.labels.check)
+            refByCheck.set(a.labels.check, results[i]!.alert_ref);
+        });
+        for (const s of states) {
+          const ref = refByCheck.get(s.checkId);
+          if (ref) s.alertRef = ref;
+        }
+      }
+      summary.checks_run = states.length;
+      summary.cycle_duration_ms = round(performance.now() - wall);
+      await this.opts.store.transaction(async (tx) => {
+        for (const s of states) await tx.health.save(s);
+        await tx.health.recordCycle(summary, started, cfg.options.cycleHistory);
+      });
+      return summary;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /**
+   * For each service with a raised finding this cycle: the upstream services (depends_on,
+   * transitively) in trouble, from the stored states with this cycle's results applied. Loaded
+   * only when some finding could be suppressed.
+   */
+  private async upstreamTrouble(
+    cfg: HealthConfig,
+    evaluated: readonly Evaluated[],
+    now: number,
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const candidates = evaluated.filter(
+      (e) =>
+        e.t.raise !== null &&
+        !e.check.pageWhenUpstreamFailing &&
+        upstreamsOf(e.check.service, cfg.services).length > 0,
+    );
+    if (candidates.length === 0) return out;
+    const states = new Map((await this.opts.store.health.states()).map((s) => [s.checkId, s]));
+    for (const e of evaluated) states.set(e.check.id, e.t.next);
+    const statuses = serviceStatuses({ config: cfg, states, now, lastCycleAt: null });
+    for (const e of candidates) {
+      if (out.has(e.check.service)) continue;
+      const troubled = upstreamsOf(e.check.service, cfg.services).filter((u) =>
+        inTrouble(statuses.get(u)?.status ?? 'unknown'),
+      );
+      out.set(e.check.service, troubled);
+    }
+    return out;
+  }
+
+  private alertsOf(
+    cfg: HealthConfig,
+    evaluated: readonly Evaluated[],
+    upstream: ReadonlyMap<string, string[]>,
+    outcomes: ReadonlyMap<string, SourceOutcome>,
+    now: number,
+    summary: CycleSummary,
+  ): PreparedAlert[] {
+    const alerts: PreparedAlert[] = [];
+    const v = this.opts.validation;
+    for (const { check, before, t } of evaluated) {
+      const service = cfg.services.get(check.service);
+      if (t.raise) {
+        if (!before.firing) summary.transitions.raised.push(check.id);
+        const troubled = upstream.get(check.service) ?? [];
+        const extra: Record<string, string> =
+          troubled.length > 0 ? { [UPSTREAM_ANNOTATION]: troubled.join(',') } : {};
+        if (check.raisesAlerts) alerts.push(findingAlert(check, service, t.raise, 'firing', v, extra));
+      }
+      if (t.clear) {
+        summary.transitions.cleared.push(check.id);
+        if (check.raisesAlerts) alerts.push(findingAlert(check, service, t.next.result!, 'resolved', v));
+      }
+      for (const name of t.raiseUnavailable) {
+        summary.transitions.raised.push(`${check.id}:${name}`);
+        const since = humanDuration(now - (t.next.unavailableSince ?? now));
+        const error = outcomes.get(name);
+        const last = error && !error.ok ? error.error : 'none';
+        const message = `Source ${name} has not answered for ${since}; checks that need it are skipped. Last error: ${last}`;
+        alerts.push(unavailableAlert(check, name, message, 'firing', v));
+      }
+      for (const name of t.clearUnavailable) {
+        summary.transitions.cleared.push(`${check.id}:${name}`);
+        alerts.push(unavailableAlert(check, name, `Source ${name} answers again`, 'resolved', v));
+      }
+    }
+    return alerts;
+  }
+
+  /** Collects sources in parallel (at most `concurrency` at once), each within its timeout. */
+  private async collect(
+    names: string[],
+    cfg: HealthConfig,
+    now: number,
+  ): Promise<Map<string, SourceOutcome>> {
+    const out = new Map<string, SourceOutcome>();
+    const runtime = this.opts.sources();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < names.length) {
+        const name = names[next++]!;
+        const conf = cfg.sources.get(name);
+        const source = runtime.get(name);
+        if (!conf || !source) {
+          out.set(name, { ok: false, error: `source ${name} is not running`, durationMs: 0 });
+          continue;
+        }
+        // A little beyond the source's own timeout, so that its own (clearer) message usually wins.
+        out.set(name, await collectWithTimeout(source, conf.timeoutMs + OUTER_TIMEOUT_GRACE_MS, now));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(cfg.options.concurrency, names.length) }, worker));
+    return out;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function maxTimeout(cfg: HealthConfig): number {
+  let max = 0;
+  for (const s of cfg.sources.values()) max = Math.max(max, s.timeoutMs);
+  return max;
+}
+
+/** A source's collect, bounded by its timeout whatever the source does; never throws. */
+export async function collectWithTimeout(
+  source: { collect(ctx: { signal: AbortSignal; now: number }): Promise<SourceOutcome> },
+  timeoutMs: number,
+  now: number,
+): Promise<SourceOutcome> {
+  const controller = new AbortController();
+  const started = performance.now();
+  let timer: NodeJS.Timeout | null = null;
+  const timeout = new Promise<SourceOutcome>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({
+        ok: false,
+        error: `timed out after ${timeoutMs} ms`,
+        durationMs: performance.now() - started,
+      });
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      source.collect({ signal: controller.signal, now }).catch((err: unknown): SourceOutcome => ({
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+        durationMs: performance.now() - started,
+      })),
+      timeout,
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
