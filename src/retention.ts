@@ -55,7 +55,7 @@ export class RetentionJob {
   async runOnce(): Promise<PurgeResult> {
     const now = this.clock.now();
     const cutoff = now - this.options.maxAgeMs;
-    const total: Required<PurgeResult> = { alerts: 0, events: 0, incidents: 0, notifications: 0 };
+    const total: Required<PurgeResult> = { alerts: 0, events: 0, incidents: 0, notifications: 0, samples: 0 };
     // Notification state: finished deliveries and the notification log live as long as alerts;
     // expired silences stay listed for 5 days (Alertmanager's default retention); throttle and
     // flap records are only needed while recent (a week).
@@ -70,6 +70,9 @@ export class RetentionJob {
       if (n < this.options.batchSize || this.stopping) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // Pushed sample series nobody has sent for as long as alerts are kept (a renamed metric, a
+    // removed feed): a samples source would read them as stale progress, which they no longer are.
+    total.samples = await this.store.transaction((tx) => tx.health.purgeSamples(cutoff));
     for (;;) {
       const r = await this.store.purgeExpired(cutoff, this.options.batchSize);
       total.alerts += r.alerts;
@@ -92,7 +95,7 @@ export class RetentionJob {
       this.timer = null;
       this.running = this.runOnce()
         .then((r) => {
-          if (r.alerts + r.events + r.incidents + (r.notifications ?? 0) > 0)
+          if (r.alerts + r.events + r.incidents + (r.notifications ?? 0) + (r.samples ?? 0) > 0)
             this.log?.info({ purged: r }, 'retention pass deleted expired records');
         })
         .catch((err: unknown) => this.log?.error({ err }, 'retention pass failed'))

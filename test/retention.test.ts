@@ -38,6 +38,30 @@ describe('RetentionJob', () => {
     expect((await job.runOnce()).alerts).toBe(0);
   });
 
+  it('forgets sample series nobody has sent for longer than max_age', async () => {
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const series = (metric: string, at: number) => ({
+      series: metric,
+      metric,
+      labels: {},
+      type: 'counter' as const,
+      value: 1,
+      at,
+    });
+    await t.store.transaction((tx) => tx.health.upsertSamples([series('old_total', clock.now())]));
+    clock.advance(20 * DAY);
+    await t.store.transaction((tx) => tx.health.upsertSamples([series('recent_total', clock.now())]));
+    clock.advance(11 * DAY);
+    const job = new RetentionJob(t.store, clock, {
+      maxAgeMs: 30 * DAY,
+      intervalMs: 3_600_000,
+      batchSize: 10,
+    });
+    expect((await job.runOnce()).samples).toBe(1);
+    expect(await t.store.health.samples('old_total')).toEqual([]);
+    expect(await t.store.health.samples('recent_total')).toHaveLength(1);
+  });
+
   it('start() schedules without holding the process open and stop() ends it', async () => {
     const job = new RetentionJob(t.store, new ManualClock(), {
       maxAgeMs: DAY,

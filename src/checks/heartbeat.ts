@@ -23,7 +23,7 @@ export function heartbeatStatus(
         ageMs: ctx.now - startedAt,
       };
   }
-  if (s.lastFailureAt !== null && (s.lastSuccessAt === null || s.lastFailureAt > s.lastSuccessAt)) {
+  if (s.failed && s.lastFailureAt !== null) {
     return {
       status: 'down',
       detail: `reported failure ${humanDuration(ctx.now - s.lastFailureAt)} ago${s.lastExitStatus !== null ? ` (exit status ${s.lastExitStatus})` : ''}`,

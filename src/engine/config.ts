@@ -537,7 +537,7 @@ function parseChecks(
       case 'heartbeat': {
         if (listed.length > 0)
           c.issue(
-            [...at, 'sources'],
+            [...at, entry.source !== undefined ? 'source' : 'sources'],
             'a heartbeat check is pushed to (POST /api/v1/heartbeats/<id>): it reads no source',
           );
         const period = dur(entry, 'period', at, c);

@@ -38,6 +38,8 @@ export interface EngineOptions {
 /** How far a claim outlives the slowest source's timeout; renewed while a long cycle runs. */
 export const LEASE_SLACK_MS = 3000;
 const LEASE_RENEW_MS = 1000;
+/** A replica that has not run a pass for this long no longer counts when claims are shared. */
+export const REPLICA_LIVE_MS = 10_000;
 /** The engine's bound on a collect exceeds the source's own timeout by this much. */
 const OUTER_TIMEOUT_GRACE_MS = 250;
 
@@ -49,6 +51,8 @@ interface Evaluated {
 
 export class Engine {
   private ensuredFor: HealthConfig | null = null;
+  /** The last cycle claimed only a share of the due checks (see runCycle); the loop comes back soon. */
+  lastClaimLeftWork = false;
 
   constructor(private readonly opts: EngineOptions) {}
 
@@ -83,17 +87,37 @@ export class Engine {
     const started = this.opts.clock.now();
     const wall = performance.now();
     const leaseMs = maxTimeout(cfg) + LEASE_SLACK_MS;
+    const batch = this.opts.batch ?? 10_000;
+    let more = false;
     const claimed = await this.opts.store.transaction(
-      (tx) =>
-        tx.health.claim({
+      async (tx) => {
+        if (opts.all) {
+          const ids = [...cfg.checks.keys()];
+          return tx.health.claim({
+            now: started,
+            owner: this.opts.owner,
+            leaseUntil: started + leaseMs,
+            limit: ids.length,
+            ids,
+          });
+        }
+        // A fair share of what is due: replicas that poll a moment later take the rest, so the
+        // checks spread over the replicas instead of going to whichever polls first.
+        await tx.health.touchReplica(this.opts.owner, started);
+        const live = (await tx.health.replicas(started - REPLICA_LIVE_MS)).length;
+        const due = await tx.health.dueCount(started);
+        const limit = Math.min(batch, Math.max(1, Math.ceil(due / Math.max(1, live))));
+        more = due > limit;
+        return tx.health.claim({
           now: started,
           owner: this.opts.owner,
           leaseUntil: started + leaseMs,
-          limit: this.opts.batch ?? 10_000,
-          ...(opts.all ? { ids: [...cfg.checks.keys()] } : {}),
-        }),
+          limit,
+        });
+      },
       { durable: false },
     );
+    this.lastClaimLeftWork = more;
     const summary: CycleSummary = {
       started_at: new Date(started).toISOString(),
       replica: this.opts.owner,
@@ -109,15 +133,10 @@ export class Engine {
       return summary;
     }
     // A cycle longer than the lease (many slow sources) keeps its claims alive while it runs.
-    const ids = work.map((s) => s.checkId);
-    const renew = setInterval(() => {
-      void this.opts.store
-        .transaction((tx) => tx.health.renew(ids, this.opts.owner, this.opts.clock.now() + leaseMs), {
-          durable: false,
-        })
-        .catch(() => undefined); // the next renewal, or the cycle's save, tries again
-    }, LEASE_RENEW_MS);
-    renew.unref();
+    const lease = this.keepLeases(
+      work.map((s) => s.checkId),
+      leaseMs,
+    );
     try {
       // Each source once per cycle, whatever number of checks read it.
       const needed = new Set<string>();
@@ -160,14 +179,35 @@ export class Engine {
       }
       summary.checks_run = states.length;
       summary.cycle_duration_ms = round(performance.now() - wall);
+      // No renewal may run beside the save: it would lock rows the save (and the next claim) needs.
+      await lease.stop();
       await this.opts.store.transaction(async (tx) => {
-        for (const s of states) await tx.health.save(s);
+        await tx.health.save(states);
         await tx.health.recordCycle(summary, started, cfg.options.cycleHistory);
       });
       return summary;
     } finally {
-      clearInterval(renew);
+      await lease.stop();
     }
+  }
+
+  /** Renews this replica's claims on `ids` every LEASE_RENEW_MS until stop(), which waits for a renewal in flight. */
+  private keepLeases(ids: readonly string[], leaseMs: number): { stop: () => Promise<void> } {
+    let inFlight: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      inFlight = this.opts.store
+        .transaction((tx) => tx.health.renew(ids, this.opts.owner, this.opts.clock.now() + leaseMs), {
+          durable: false,
+        })
+        .catch(() => undefined); // the next renewal, or the cycle's save, tries again
+    }, LEASE_RENEW_MS);
+    timer.unref();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await inFlight;
+      },
+    };
   }
 
   /**

@@ -8,7 +8,7 @@ import { Loop } from '../loop.js';
 import type { InternalReaders, SelfStatus } from '../sources/source.js';
 import type { IngestedEventRow, SampleRow, StoredSample } from '../store/sql/health.js';
 import type { Store, StoreTx } from '../store/store.js';
-import { Engine } from './engine.js';
+import { Engine, REPLICA_LIVE_MS } from './engine.js';
 import { alertsForEvents, type IngestedEvent } from './events.js';
 import { applyPing, EMPTY_HEARTBEAT, type HeartbeatState, type PingKind } from './heartbeat-state.js';
 import { healthReport, type HealthReport } from './health-view.js';
@@ -39,6 +39,8 @@ export interface HealthServiceOptions {
   pollMs?: number;
 }
 
+/** How soon a replica that claimed only its share of the due checks looks again. */
+const SHARE_RETRY_MS = 250;
 /** Pings kept per heartbeat check (the newest). */
 export const PINGS_KEPT = 100;
 /** Store errors are counted over this window for the sentinel-store check. */
@@ -85,7 +87,8 @@ export class HealthService {
     this.loop = new Loop(
       async () => {
         await this.engine.runCycle();
-        return null;
+        // Left a share for other replicas: look again soon, in case they do not take it.
+        return this.engine.lastClaimLeftWork ? SHARE_RETRY_MS : null;
       },
       opts.pollMs ?? 1000,
       (err) => {
@@ -171,19 +174,22 @@ export class HealthService {
 
   /** GET /api/v1/health. */
   async report(): Promise<HealthReport> {
-    const [states, lastCycleAt, firing] = await Promise.all([
+    const now = this.opts.clock.now();
+    const [states, lastCycleAt, firing, replicas] = await Promise.all([
       this.opts.store.health.states(),
       this.opts.store.health.lastCycleAt(),
       this.opts.store.listAlerts({ state: 'firing', current: true, limit: 5000 }),
+      this.opts.store.health.replicas(now - REPLICA_LIVE_MS),
     ]);
     const alerts = new Map<string, Alert[]>();
     for (const a of firing) alerts.set(a.service, [...(alerts.get(a.service) ?? []), a]);
     return healthReport({
       config: this.cfg,
       states: new Map(states.map((s) => [s.checkId, s])),
-      now: this.opts.clock.now(),
+      now,
       lastCycleAt,
       alerts,
+      replicas,
     });
   }
 

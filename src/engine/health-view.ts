@@ -94,6 +94,8 @@ export interface HealthReport {
   status: HealthStatus;
   generated_at: string;
   last_cycle_at: string | null;
+  /** The processes running cycles on this store recently (several on PostgreSQL). */
+  replicas: Array<{ id: string; started_at: string; seen_at: string }>;
   services: ServiceHealth[];
   pipelines: PipelineHealth[];
 }
@@ -105,6 +107,7 @@ export interface HealthInputs {
   lastCycleAt: number | null;
   /** Current firing alerts by service. */
   alerts?: ReadonlyMap<string, readonly Alert[]>;
+  replicas?: ReadonlyArray<{ id: string; startedAt: number; seenAt: number }>;
 }
 
 /** Slack for a check's evaluation beyond its interval before its truth counts as stale. */
@@ -303,6 +306,11 @@ export function healthReport(inputs: HealthInputs): HealthReport {
     status: services.reduce<HealthStatus>((acc, s) => worse(acc, s.status), 'healthy'),
     generated_at: new Date(now).toISOString(),
     last_cycle_at: iso(inputs.lastCycleAt),
+    replicas: (inputs.replicas ?? []).map((r) => ({
+      id: r.id,
+      started_at: new Date(r.startedAt).toISOString(),
+      seen_at: new Date(r.seenAt).toISOString(),
+    })),
     services,
     pipelines: pipelineHealth,
   };

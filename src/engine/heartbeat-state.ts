@@ -9,6 +9,8 @@ export interface HeartbeatState {
   lastFailureAt: number | null;
   /** Exit status of the last failure reported as /{exit_status}, if any. */
   lastExitStatus: number | null;
+  /** The last run ended in a failure (/fail or a non-zero status): ping order decides, not times. */
+  failed: boolean;
   /** Open runs: run id ("" for pings without one) -> start time. */
   openRuns: Record<string, number>;
   paused: boolean;
@@ -21,6 +23,7 @@ export const EMPTY_HEARTBEAT: HeartbeatState = {
   lastSuccessAt: null,
   lastFailureAt: null,
   lastExitStatus: null,
+  failed: false,
   openRuns: {},
   paused: false,
   lastBody: null,
@@ -48,10 +51,10 @@ export function applyPing(
       return { ...base, openRuns };
     case 'success':
       delete openRuns[rid];
-      return { ...base, openRuns, lastSuccessAt: ping.at };
+      return { ...base, openRuns, lastSuccessAt: ping.at, failed: false };
     case 'fail':
       delete openRuns[rid];
-      return { ...base, openRuns, lastFailureAt: ping.at, lastExitStatus: ping.exitStatus };
+      return { ...base, openRuns, lastFailureAt: ping.at, lastExitStatus: ping.exitStatus, failed: true };
     case 'log':
       return base;
   }

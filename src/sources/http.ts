@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TLSSocket } from 'node:tls';
 import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici';
 import { parseHttpConfig, redactUrl, type HttpSettings } from '../notify/receivers/http.js';
@@ -23,9 +24,13 @@ import type { Source, SourceDefinition, SourceDeps, SourceParseContext } from '.
 /*
  * `http`: one request per cycle to an HTTP(S) endpoint. Every answer, whatever its status, is an
  * observation (the check's conditions judge a 500); only a request that gets no answer (a network
- * error, a DNS failure, the timeout) leaves the cycle without a value. Each request opens its own
- * connection, so that response_time includes connecting and the TLS handshake, as a user's first
- * request would, and so that the server's certificate is seen on every cycle.
+ * error, a DNS failure, the timeout) leaves the cycle without a value. Connections are kept open
+ * between cycles when the server allows it (keep-alive, as any client does): response_time is then
+ * the request alone, and certificate_expires_at the certificate of the connection in use. With
+ * `fresh_connection: true` each request connects anew, so response_time includes connecting and
+ * the TLS handshake, as a user's first request would. Decided so because a new connection per
+ * check costs several times the CPU (1,000 checks: the cycle's main cost), and most checks are
+ * about the answer, not the handshake.
  *
  * Value: { status, body, headers, response_time, certificate_expires_at }
  */
@@ -44,10 +49,12 @@ export interface HttpSourceSettings {
   body: string | null;
   http: HttpSettings;
   followRedirects: boolean;
+  /** Connect anew for every request (false: reuse kept-alive connections). */
+  freshConnection: boolean;
   timeoutMs: number;
 }
 
-const KEYS = ['url', 'method', 'headers', 'body', 'http_config', 'follow_redirects'];
+const KEYS = ['url', 'method', 'headers', 'body', 'http_config', 'follow_redirects', 'fresh_connection'];
 
 async function parse(
   raw: Record<string, unknown>,
@@ -83,6 +90,7 @@ async function parse(
     body,
     http: { ...http, timeoutMs },
     followRedirects,
+    freshConnection: booleanOption(raw, ctx, 'fresh_connection', false),
     timeoutMs,
   };
 }
@@ -132,15 +140,42 @@ function bodyValue(text: string, truncated: boolean, contentType: string | undef
   return capText(text, KEEP_BYTES);
 }
 
-function create(settings: HttpSourceSettings, deps: SourceDeps): Source {
-  const target = new URL(settings.url);
-  const targetHost = bareHost(target.hostname);
-  let dispatcher: Dispatcher | null = null;
-  /** The certificate expiry of the last TLS connection to the URL's host. */
-  let lastExpiry: string | null = null;
+/**
+ * Connection pools shared by every http source with the same TLS settings and timeout, so that
+ * checks of one server share its connections (as a browser's tabs do) instead of each holding its
+ * own: with many checks per host this is most of a cycle's cost. Counted references close a pool
+ * when its last source stops (on reload or shutdown).
+ */
+interface SharedAgent {
+  agent: Agent;
+  /** Certificate expiry by `host:port`, as seen when the newest TLS connection to it was made. */
+  expiries: Map<string, string | null>;
+  refs: number;
+}
+const sharedAgents = new Map<string, SharedAgent>();
 
-  const dispatch = (): Dispatcher => {
-    if (dispatcher) return dispatcher;
+/** Sources share a pool when they would connect alike; fresh_connection ones keep theirs apart (no idle connection to reuse). */
+function agentKey(http: HttpSettings, timeoutMs: number, fresh: boolean): string {
+  const { rejectUnauthorized, ca, cert, key, serverName } = http;
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        rejectUnauthorized,
+        ca ?? null,
+        cert ?? null,
+        key ?? null,
+        serverName ?? null,
+        timeoutMs,
+        fresh,
+      ]),
+    )
+    .digest('hex');
+}
+
+function acquireAgent(settings: HttpSourceSettings): { shared: SharedAgent; release: () => Promise<void> } {
+  const key = agentKey(settings.http, settings.timeoutMs, settings.freshConnection);
+  let shared = sharedAgents.get(key);
+  if (!shared) {
     const base = buildConnector({
       rejectUnauthorized: settings.http.rejectUnauthorized,
       ...(settings.http.ca ? { ca: settings.http.ca } : {}),
@@ -150,20 +185,47 @@ function create(settings: HttpSourceSettings, deps: SourceDeps): Source {
       ...(settings.http.serverName ? { servername: settings.http.serverName } : {}),
       timeout: settings.timeoutMs,
     });
+    const expiries = new Map<string, string | null>();
     const agent = new Agent({
       connect: (opts, callback) =>
         base(opts, (...args) => {
           const socket = args[1];
-          if (socket instanceof TLSSocket && bareHost(opts.hostname) === targetHost) {
-            lastExpiry = certificateExpiry(socket);
-          }
+          if (socket instanceof TLSSocket)
+            expiries.set(`${bareHost(opts.hostname)}:${opts.port}`, certificateExpiry(socket));
           callback(...args);
         }),
     });
-    dispatcher = settings.followRedirects
-      ? agent.compose(interceptors.redirect({ maxRedirections: 5 }))
-      : agent;
-    return dispatcher;
+    shared = { agent, expiries, refs: 0 };
+    sharedAgents.set(key, shared);
+  }
+  const entry = shared;
+  entry.refs++;
+  let released = false;
+  return {
+    shared: entry,
+    async release() {
+      if (released) return;
+      released = true;
+      if (--entry.refs > 0) return;
+      sharedAgents.delete(key);
+      await entry.agent.close();
+    },
+  };
+}
+
+function create(settings: HttpSourceSettings, deps: SourceDeps): Source {
+  const target = new URL(settings.url);
+  const targetPort = target.port !== '' ? target.port : target.protocol === 'https:' ? '443' : '80';
+  const targetKey = `${bareHost(target.hostname)}:${targetPort}`;
+  let held: ReturnType<typeof acquireAgent> | null = null;
+  let dispatcher: Dispatcher | null = null;
+
+  const dispatch = (): { dispatcher: Dispatcher; shared: SharedAgent } => {
+    held ??= acquireAgent(settings);
+    dispatcher ??= settings.followRedirects
+      ? held.shared.agent.compose(interceptors.redirect({ maxRedirections: 5 }))
+      : held.shared.agent;
+    return { dispatcher, shared: held.shared };
   };
 
   const headers: Record<string, string> = { 'user-agent': `Sentinel/${deps.version}`, ...settings.headers };
@@ -179,17 +241,17 @@ function create(settings: HttpSourceSettings, deps: SourceDeps): Source {
 
   return stoppable({
     async collect(ctx, start) {
-      lastExpiry = null;
       try {
         const value = await withDeadline(ctx, settings.timeoutMs, async (signal) => {
+          const { dispatcher: via, shared } = dispatch();
           const res = await request(settings.url, {
             method: settings.method,
             headers,
             body: settings.body ?? undefined,
             signal,
-            dispatcher: dispatch(),
-            // A connection per request: connecting is part of the response time.
-            reset: true,
+            dispatcher: via,
+            // fresh_connection: connecting is part of the response time.
+            reset: settings.freshConnection,
           });
           const contentType = res.headers['content-type'];
           const { text, truncated } = await readCapped(res.body, HTTP_MAX_READ_BYTES);
@@ -199,7 +261,8 @@ function create(settings: HttpSourceSettings, deps: SourceDeps): Source {
             body: bodyValue(text, truncated, Array.isArray(contentType) ? contentType[0] : contentType),
             headers: headerValues(res.headers),
             response_time: responseTime,
-            certificate_expires_at: target.protocol === 'https:' ? lastExpiry : null,
+            certificate_expires_at:
+              target.protocol === 'https:' ? (shared.expiries.get(targetKey) ?? null) : null,
           };
         });
         return observed(value, start);
@@ -209,9 +272,11 @@ function create(settings: HttpSourceSettings, deps: SourceDeps): Source {
       }
     },
     async release() {
-      const d = dispatcher;
+      // The pool is shared: give it back (it closes with its last source), never close it here.
+      const h = held;
+      held = null;
       dispatcher = null;
-      if (d) await d.close();
+      if (h) await h.release();
     },
   });
 }

@@ -103,6 +103,8 @@ export interface PurgeResult {
   incidents: number;
   /** Finished notifications (outbox rows) deleted; set by the retention job, not by purgeExpired. */
   notifications?: number;
+  /** Sample series not updated since the cutoff; set by the retention job. */
+  samples?: number;
 }
 
 export interface StoreTx {

@@ -132,3 +132,53 @@ describe('examples/sentinel.yml', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('examples/runtime-health.yml', () => {
+  const file = path.join(examples, 'runtime-health.yml');
+
+  it('loads as valid: the seed-000 pipeline reads as services, sources and checks', async () => {
+    const loaded = await loadConfig({
+      path: file,
+      env: { QUOTES_DB_URL: 'postgres://sentinel@db.example.org/trading' },
+    });
+    expect(loaded.warnings).toEqual([]);
+    const h = loaded.health;
+    expect([...h.services.keys()]).toEqual([
+      'near-intents-ingest',
+      'trade-executor',
+      'history-writer',
+      'operator-dashboard',
+      'sentinel',
+    ]);
+    expect(h.services.get('operator-dashboard')).toMatchObject({
+      scope: 'operator surface',
+      dependsOn: ['history-writer'],
+    });
+    expect([...h.sources.values()].map((s) => s.kind)).toEqual([
+      'http',
+      'postgres',
+      'http',
+      'samples',
+      'http',
+      'health',
+      'sentinel',
+    ]);
+    expect(h.checks.get('ingest-quotes-fresh')).toMatchObject({
+      kind: 'freshness',
+      criticalAfterMs: 60_000,
+      intervalMs: 10_000,
+    });
+    expect(h.checks.get('executor-not-armed-on-stale-quotes')).toMatchObject({
+      kind: 'invariant',
+      tier: 0,
+      pageWhenUpstreamFailing: true,
+    });
+    expect([...h.eventRules.keys()]).toEqual(['pipeline-run-failed']);
+  });
+
+  it('needs the database URL from the environment, and says which variable', async () => {
+    await expect(loadConfig({ path: file, env: {} })).rejects.toThrow(
+      /sources\[1\]\.url_env .*QUOTES_DB_URL/,
+    );
+  });
+});

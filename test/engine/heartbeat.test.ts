@@ -90,6 +90,27 @@ describe('heartbeat status', () => {
     ).toBe('up');
   });
 
+  it('judges by the order of pings, not their times: a failure and a success in the same millisecond', () => {
+    expect(
+      status(
+        pings([
+          ['success', 0],
+          ['fail', 0],
+        ]),
+        0,
+      ),
+    ).toBe('down');
+    expect(
+      status(
+        pings([
+          ['fail', 0],
+          ['success', 0],
+        ]),
+        0,
+      ),
+    ).toBe('up');
+  });
+
   it('detects a run that started and did not finish within max_runtime', () => {
     const s = pings([
       ['success', 0],

@@ -87,6 +87,33 @@ beforeAll(async () => {
 });
 afterAll(() => close(server));
 
+describe('http source: connections', () => {
+  it('reuses a kept-alive connection between cycles, and connects anew with fresh_connection', async () => {
+    let connections = 0;
+    const counting = createHttpServer(handler);
+    counting.on('connection', () => connections++);
+    const url = `http://127.0.0.1:${await listen(counting)}/json`;
+    try {
+      // Cycles are seconds apart: the connection is back in its pool by the next one.
+      const nextCycle = () => new Promise((resolve) => setTimeout(resolve, 20));
+      const reused = await sourceFor(httpSource, { url });
+      for (let i = 0; i < 3; i++) {
+        expect((await valueOf(reused)).status).toBe(200);
+        await nextCycle();
+      }
+      expect(connections).toBe(1);
+      const fresh = await sourceFor(httpSource, { url, fresh_connection: true });
+      for (let i = 0; i < 3; i++) {
+        expect((await valueOf(fresh)).status).toBe(200);
+        await nextCycle();
+      }
+      expect(connections).toBe(4);
+    } finally {
+      await close(counting);
+    }
+  });
+});
+
 describe('http source: answers are observations', () => {
   it('parses a JSON body, lower-cases header names and times the request', async () => {
     const source = await sourceFor(httpSource, { url: `${base}/json` });

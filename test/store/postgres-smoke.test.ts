@@ -145,6 +145,7 @@ describe('PostgreSQL store (smoke)', () => {
       'notify_log',
       'notify_meta',
       'notify_throttle',
+      'replicas',
       'samples',
       'schema_migrations',
       'signature_state',

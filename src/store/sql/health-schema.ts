@@ -34,6 +34,14 @@ export function healthSchemaSql(dialect: Dialect): string {
     );
     CREATE INDEX ${ifNotExists}check_state_due ON check_state (next_run_at);
 
+    -- The processes running cycles on this store, as each last said (every pass). Claims are sized
+    -- by the number of live replicas so the checks spread over them.
+    CREATE TABLE ${ifNotExists}replicas (
+      id TEXT PRIMARY KEY,
+      started_at ${int8} NOT NULL,
+      seen_at ${int8} NOT NULL
+    );
+
     -- Recent evaluation cycles (bounded), for the dashboard and the self-watchdog.
     CREATE TABLE ${ifNotExists}cycles (
       id ${serial},

@@ -6,6 +6,9 @@ import { int, intOrNull, placeholders, type SqlRunner, type SqlValue } from './r
 
 type Num = string | number;
 
+/** States written per statement (17 parameters each, well under both backends' limits). */
+const SAVE_CHUNK = 500;
+
 interface CheckStateRow {
   check_id: string;
   status: string;
@@ -122,35 +125,94 @@ export class SqlHealth {
     return rows.map((r) => ({ ...stateFromRow(r), leaseOwner: opts.owner, leaseUntil: opts.leaseUntil }));
   }
 
-  /**
-   * Writes a state after an evaluation (and releases its claim when the state says so). The
-   * heartbeat column is left alone: pings write it (savePing) and may arrive during a cycle.
-   */
-  async save(s: CheckState): Promise<void> {
+  /** Records that `id` is running cycles now; forgets replicas not seen for an hour. */
+  async touchReplica(id: string, now: number): Promise<void> {
     await this.db.run(
-      `UPDATE check_state SET status = ?, severity = ?, consecutive_failures = ?, consecutive_successes = ?, firing = ?,
-         alert_ref = ?, last_run_at = ?, next_run_at = ?, last_ok_at = ?, unavailable_since = ?, result = ?,
-         unavailable_alerts = ?, lease_owner = ?, lease_until = ?, runs = ?, updated_at = ? WHERE check_id = ?`,
-      [
-        s.status,
-        s.severity,
-        s.consecutiveFailures,
-        s.consecutiveSuccesses,
-        s.firing ? 1 : 0,
-        s.alertRef,
-        s.lastRunAt,
-        s.nextRunAt,
-        s.lastOkAt,
-        s.unavailableSince,
-        s.result === null ? null : JSON.stringify(s.result),
-        JSON.stringify(s.unavailableAlerts),
-        s.leaseOwner,
-        s.leaseUntil,
-        s.runs,
-        s.updatedAt,
-        s.checkId,
-      ],
+      `INSERT INTO replicas (id, started_at, seen_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`,
+      [id, now, now],
     );
+    await this.db.run('DELETE FROM replicas WHERE seen_at < ?', [now - 3_600_000]);
+  }
+
+  /** Replicas seen at or after `since`, newest first. */
+  async replicas(since: number): Promise<Array<{ id: string; startedAt: number; seenAt: number }>> {
+    const rows = await this.db.all<{ id: string; started_at: Num; seen_at: Num }>(
+      'SELECT id, started_at, seen_at FROM replicas WHERE seen_at >= ? ORDER BY seen_at DESC, id',
+      [since],
+    );
+    return rows.map((r) => ({ id: r.id, startedAt: int(r.started_at), seenAt: int(r.seen_at) }));
+  }
+
+  /** How many checks are due and not leased at `now`. */
+  async dueCount(now: number): Promise<number> {
+    const rows = await this.db.all<{ n: Num }>(
+      'SELECT count(*) AS n FROM check_state WHERE next_run_at <= ? AND (lease_until IS NULL OR lease_until <= ?)',
+      [now, now],
+    );
+    return int(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Writes states after an evaluation (and releases their claims when the states say so), many
+   * rows per statement: a cycle of 10,000 checks is one transaction of a few statements. The
+   * heartbeat column is left alone: pings write it (saveHeartbeat) and may arrive during a cycle.
+   */
+  async save(states: readonly CheckState[]): Promise<void> {
+    // PostgreSQL types a VALUES list by its first row, where NULL says nothing: cast every column.
+    const pg = this.db.dialect === 'postgres';
+    const columns: Array<[name: string, pgType: string]> = [
+      ['check_id', 'text'],
+      ['status', 'text'],
+      ['severity', 'text'],
+      ['consecutive_failures', 'integer'],
+      ['consecutive_successes', 'integer'],
+      ['firing', 'integer'],
+      ['alert_ref', 'text'],
+      ['last_run_at', 'bigint'],
+      ['next_run_at', 'bigint'],
+      ['last_ok_at', 'bigint'],
+      ['unavailable_since', 'bigint'],
+      ['result', 'text'],
+      ['unavailable_alerts', 'text'],
+      ['lease_owner', 'text'],
+      ['lease_until', 'bigint'],
+      ['runs', 'bigint'],
+      ['updated_at', 'bigint'],
+    ];
+    const row = `(${columns.map(([, type]) => (pg ? `?::${type}` : '?')).join(', ')})`;
+    const set = columns
+      .slice(1)
+      .map(([name]) => `${name} = v.${name}`)
+      .join(', ');
+    for (let i = 0; i < states.length; i += SAVE_CHUNK) {
+      const part = states.slice(i, i + SAVE_CHUNK);
+      const values: SqlValue[] = [];
+      for (const s of part)
+        values.push(
+          s.checkId,
+          s.status,
+          s.severity,
+          s.consecutiveFailures,
+          s.consecutiveSuccesses,
+          s.firing ? 1 : 0,
+          s.alertRef,
+          s.lastRunAt,
+          s.nextRunAt,
+          s.lastOkAt,
+          s.unavailableSince,
+          s.result === null ? null : JSON.stringify(s.result),
+          JSON.stringify(s.unavailableAlerts),
+          s.leaseOwner,
+          s.leaseUntil,
+          s.runs,
+          s.updatedAt,
+        );
+      await this.db.run(
+        `WITH v(${columns.map(([name]) => name).join(', ')}) AS (VALUES ${part.map(() => row).join(', ')})
+         UPDATE check_state SET ${set} FROM v WHERE check_state.check_id = v.check_id`,
+        values,
+      );
+    }
   }
 
   /**
@@ -292,6 +354,15 @@ export class SqlHealth {
         [r.series, r.metric, JSON.stringify(r.labels), r.type, r.value, r.at, r.at],
       );
     }
+  }
+
+  /** Deletes the series last updated before `cutoff`; returns how many. */
+  async purgeSamples(cutoff: number): Promise<number> {
+    const before = await this.db.all<{ n: Num }>('SELECT count(*) AS n FROM samples WHERE updated_at < ?', [
+      cutoff,
+    ]);
+    await this.db.run('DELETE FROM samples WHERE updated_at < ?', [cutoff]);
+    return int(before[0]?.n ?? 0);
   }
 
   /** Every series of a metric. */

@@ -1,0 +1,190 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AlertService } from '../../src/alerts/service.js';
+import { DEFAULT_ALERT_LIMITS } from '../../src/alerts/validate.js';
+import { Engine } from '../../src/engine/engine.js';
+import { SourceRuntime } from '../../src/engine/sources-runtime.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
+import { notifyApp, type NotifyTestApp } from '../helpers/notify-app.js';
+import { BACKENDS, PG_URL, postgresTestStore } from '../helpers/stores.js';
+import { ManualClock } from '../../src/clock.js';
+import { JsonEndpoint } from '../helpers/json-endpoint.js';
+
+/*
+ * The engine over real sources on loopback and both stores, with a manual clock: the detection
+ * bound, sources that stop answering, reload, and claims shared by engines on one PostgreSQL schema.
+ */
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+const feed = new JsonEndpoint();
+let feedUrl = '';
+beforeAll(async () => {
+  feedUrl = await feed.start();
+});
+afterAll(async () => feed.stop());
+
+const config = (criticalAfter: string, interval: string, extra = '') => `
+services: [{ name: feed }]
+sources:
+  - { name: feed, kind: http, url: '${feedUrl}/status', timeout: 1s }
+checks:
+  - id: feed-fresh
+    service: feed
+    kind: freshness
+    source: feed
+    timestamp: '[BODY].last_at'
+    critical_after: ${criticalAfter}
+    interval: ${interval}
+${extra}`;
+
+describe.each(BACKENDS)('engine (%s)', (backend) => {
+  let t: NotifyTestApp | null = null;
+  afterEach(async () => {
+    await t?.close();
+    t = null;
+  });
+
+  it.each([
+    ['30s', 30_000, '10s', 10_000, 0],
+    ['30s', 30_000, '10s', 10_000, 7_000],
+    ['1m', 60_000, '25s', 25_000, 13_000],
+    ['15s', 15_000, '15s', 15_000, 1_000],
+  ])(
+    'flags a source that stops advancing within critical_after (%s) plus one interval (%s)',
+    async (criticalAfter, criticalMs, interval, intervalMs, offset) => {
+      t = await notifyApp(backend, config(criticalAfter, interval));
+      // The feed advances with the clock until it stops, at a moment not aligned with the schedule.
+      feed.body = { last_at: new Date(t.clock.now()).toISOString() };
+      await t.app.health.runCycle();
+      t.clock.advance(offset);
+      const stoppedAt = t.clock.now();
+      feed.body = { last_at: new Date(stoppedAt).toISOString() };
+      let flagged: number | null = null;
+      while (flagged === null && t.clock.now() < stoppedAt + 10 * criticalMs) {
+        t.clock.advance(1000);
+        await t.app.health.engine.runCycle();
+        const state = (await t.app.health.states()).find((s) => s.checkId === 'feed-fresh')!;
+        if (state.firing) flagged = t.clock.now();
+      }
+      expect(flagged! - stoppedAt).toBeGreaterThanOrEqual(criticalMs);
+      expect(flagged! - stoppedAt).toBeLessThanOrEqual(criticalMs + intervalMs);
+    },
+  );
+
+  it('skips checks whose source does not answer, then makes the outage a finding of its own after its policy', async () => {
+    const port = await closedPort();
+    t = await notifyApp(
+      backend,
+      `
+services: [{ name: feed }]
+sources:
+  - { name: gone, kind: http, url: 'http://127.0.0.1:${port}/', timeout: 500ms, unavailable_after: 30s }
+checks:
+  - { id: gone-up, service: feed, kind: condition, source: gone, interval: 10s, conditions: ['[STATUS] == 200'] }
+`,
+    );
+    const first = await t.app.health.runCycle();
+    expect(first.sources_unavailable).toEqual(['gone']);
+    expect(first.violations).toEqual([]);
+    let raisedAt: number | null = null;
+    const start = t.clock.now();
+    for (let i = 0; i < 6 && raisedAt === null; i++) {
+      t.clock.advance(10_000);
+      const c = await t.app.health.engine.runCycle();
+      if (c.transitions.raised.includes('gone-up:gone')) raisedAt = t.clock.now();
+    }
+    expect(raisedAt! - start).toBe(30_000);
+    const alerts = await t.store.store.listAlerts({ state: 'firing', current: true, limit: 10 });
+    const outage = alerts.filter((a) => a.source === 'sentinel-health');
+    expect(outage.map((a) => [a.kind, a.labels.source_name])).toEqual([['source_unavailable', 'gone']]);
+    expect(outage[0]!.message).toMatch(
+      /Source gone has not answered for 30 s; checks that need it are skipped. Last error: GET/,
+    );
+    const report = await t.app.health.report();
+    expect(report.services.find((s) => s.name === 'feed')).toMatchObject({ status: 'stale' });
+  });
+
+  it('applies a reloaded configuration atomically: new checks run, removed checks resolve their alerts, bad files change nothing', async () => {
+    feed.body = { last_at: '2020-01-01T00:00:00Z' };
+    t = await notifyApp(backend, config('30s', '10s'));
+    await t.app.health.runCycle();
+    const firing = async () =>
+      (await t!.store.store.listAlerts({ state: 'firing', current: true, limit: 10 })).map(
+        (a) => a.labels.check,
+      );
+    expect(await firing()).toEqual(['feed-fresh']);
+
+    t.writeConfig(`${config('30s', '10s').replace('id: feed-fresh', 'id: feed-fresh-2')}`);
+    expect((await t.app.http.inject({ method: 'POST', url: '/-/reload' })).statusCode).toBe(200);
+    const cycle = await t.app.health.runCycle();
+    expect(cycle.transitions.raised).toEqual(['feed-fresh-2']);
+    expect(await firing()).toEqual(['feed-fresh-2']);
+    const old = await t.store.store.listAlerts({ state: 'resolved', limit: 10 });
+    expect(old.map((a) => a.labels.check)).toEqual(['feed-fresh']);
+
+    t.writeConfig(
+      `${config('30s', '10s')}\n  - { id: bad, service: feed, kind: condition, source: feed, conditions: ['[STATUS] ='] }\n`,
+    );
+    const refused = await t.app.http.inject({ method: 'POST', url: '/-/reload' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.code).toBe('reload_failed');
+    expect([...t.app.health.config().checks.keys()]).toContain('feed-fresh-2');
+    // State survives: the running check keeps its alert and counters.
+    expect(await firing()).toEqual(['feed-fresh-2']);
+  });
+});
+
+describe('engines sharing one PostgreSQL schema', () => {
+  it('claim each due check once, whichever engine asks, also at the same moment', async () => {
+    const t = await postgresTestStore();
+    const second = await PostgresStore.open({ url: PG_URL, schema: t.schema, poolSize: 4 });
+    try {
+      const clock = new ManualClock('2026-11-23T10:00:00Z');
+      const checks = Array.from(
+        { length: 40 },
+        (_, i) =>
+          `  - { id: c${i}, service: s, kind: condition, source: feed, interval: 10s, conditions: ['[STATUS] == 200'] }`,
+      );
+      const app = await notifyApp(
+        'postgres',
+        `services: [{ name: s }]\nsources:\n  - { name: feed, kind: http, url: '${feedUrl}/x', timeout: 1s }\nchecks:\n${checks.join('\n')}\n`,
+        { reuse: t, clock },
+      );
+      const cfg = app.app.health.config();
+      const runtime = new SourceRuntime(cfg.sources, { clock, version: 'test' });
+      const other = new Engine({
+        store: second,
+        clock,
+        alerts: new AlertService(second, clock),
+        config: () => cfg,
+        sources: () => runtime,
+        owner: 'replica-b',
+        validation: { limits: DEFAULT_ALERT_LIMITS, defaultDedupeTtlMinutes: 30, defaultSource: 'api' },
+      });
+      for (let round = 0; round < 3; round++) {
+        const [a, b] = await Promise.all([app.app.health.engine.runCycle(), other.runCycle()]);
+        // 40 checks plus Sentinel's 3 watchdog checks in the first round; the watchdog's 15 s
+        // interval leaves them out of the later rounds only when not due.
+        const expected = round === 0 || round === 2 ? 43 : 40;
+        expect(a.checks_run + b.checks_run).toBe(expected);
+        clock.advance(10_000);
+      }
+      const states = await second.health.states();
+      expect(states.filter((s) => s.checkId.startsWith('c')).map((s) => s.runs)).toEqual(Array(40).fill(3));
+      await runtime.stop();
+      await app.close();
+    } finally {
+      await second.close();
+      await t.dispose();
+    }
+  });
+});
