@@ -128,6 +128,13 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     version: VERSION,
     ...(options.logger ? { log: options.logger } : {}),
     ...(options.healthPollMs !== undefined ? { pollMs: options.healthPollMs } : {}),
+    onCycle: (cycle) => {
+      metrics.cycleDuration.observe(cycle.cycle_duration_ms / 1000);
+      const violations = cycle.violations.length;
+      metrics.cycles.inc({ result: 'violation' }, violations);
+      metrics.cycles.inc({ result: 'skipped' }, cycle.checks_skipped);
+      metrics.cycles.inc({ result: 'ok' }, Math.max(0, cycle.checks_run - violations - cycle.checks_skipped));
+    },
     failingReceivers: async () => {
       const now = clock.now();
       const after = notifier.config().options.receiverFailingAfterMs;
@@ -160,6 +167,7 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     configOriginal = next.original;
     if (options.logger) options.logger.info('configuration reloaded');
   };
+  metrics.healthReport = () => health.report();
   const incidents = new IncidentService(store, clock, {
     triageCooldownMs: (options.triageCooldownMinutes ?? 15) * 60_000,
     defaultDedupeWindowMs: (options.defaultIncidentDedupeWindowMinutes ?? 60) * 60_000,

@@ -11,6 +11,10 @@ export class Metrics {
   readonly deliveryAttempts: Counter<'integration' | 'outcome'>;
   readonly deliveryLatency: Histogram<'integration'>;
   readonly deadLettered: Counter<'integration'>;
+  readonly cycles: Counter<'result'>;
+  readonly cycleDuration: Histogram;
+  /** What GET /api/v1/health reports, for the per-service status gauge (set once the health engine exists). */
+  healthReport: (() => Promise<{ services: Array<{ name: string; status: string }> }>) | null = null;
 
   constructor(store: Store, pendingIngest: () => number, clock: Clock) {
     collectDefaultMetrics({ register: this.registry, prefix: 'sentinel_' });
@@ -59,6 +63,33 @@ export class Metrics {
       help: 'Notifications declared dead: not delivered within the dead-letter age.',
       labelNames: ['integration'],
       registers: [this.registry],
+    });
+    this.cycles = new Counter({
+      name: 'sentinel_health_checks_total',
+      help: 'Checks evaluated by this process, by result (ok; violation: a finding or an error; skipped: a source it needs did not answer).',
+      labelNames: ['result'],
+      registers: [this.registry],
+    });
+    this.cycleDuration = new Histogram({
+      name: 'sentinel_health_cycle_duration_seconds',
+      help: 'Wall time of one evaluation cycle of this process (collecting, evaluating, storing).',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [this.registry],
+    });
+    const reporter = () => this.healthReport;
+    new Gauge({
+      name: 'sentinel_health_service_status',
+      help: "Each service's health: 1 for its current status (healthy, degraded, critical, stale, unknown), 0 for the others.",
+      labelNames: ['service', 'status'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const report = reporter();
+        if (!report) return;
+        for (const svc of (await report()).services)
+          for (const status of ['healthy', 'degraded', 'critical', 'stale', 'unknown'])
+            this.set({ service: svc.name, status }, svc.status === status ? 1 : 0);
+      },
     });
     const queueAge = new Gauge({
       name: 'sentinel_notification_queue_oldest_seconds',

@@ -170,8 +170,9 @@ export async function buildHealthConfig(
   const c = new IssueCollector();
   const options = parseOptions(sections.health, c);
   const services = parseServices(sections.services, c);
-  const sources = await parseSources(sections.sources, options, opts, c);
-  const checks = parseChecks(sections.checks, services, sources, options, c);
+  const declared = new Set<string>();
+  const sources = await parseSources(sections.sources, options, opts, c, declared);
+  const checks = parseChecks(sections.checks, services, sources, declared, options, c);
   const eventRules = parseEventRules(sections.event_rules, services, c);
   if (c.issues.length > 0) return { built: null, issues: c.issues, warnings: c.warnings };
   return {
@@ -303,6 +304,8 @@ async function parseSources(
   options: HealthOptions,
   opts: HealthBuildOptions,
   c: IssueCollector,
+  /** Filled with every name given, valid or not, so checks of a broken source are not also told it is undefined. */
+  declared: Set<string>,
 ): Promise<Map<string, SourceConfig>> {
   const out = new Map<string, SourceConfig>();
   for (const [i, entry] of raw.entries()) {
@@ -327,6 +330,7 @@ async function parseSources(
       continue;
     }
     if (out.has(name)) c.issue([...at, 'name'], `source ${JSON.stringify(name)} is defined twice`);
+    declared.add(name);
     const kind = optionalString(entry, 'kind', at, c);
     const def = kind !== null && Object.hasOwn(SOURCE_KINDS, kind) ? SOURCE_KINDS[kind as SourceKind] : null;
     if (!def) {
@@ -421,6 +425,7 @@ function parseChecks(
   raw: unknown[],
   services: ReadonlyMap<string, ServiceConfig>,
   sources: ReadonlyMap<string, SourceConfig>,
+  declared: ReadonlySet<string>,
   options: HealthOptions,
   c: IssueCollector,
 ): Map<string, CheckConfig> {
@@ -459,7 +464,7 @@ function parseChecks(
     if (entry.source !== undefined && entry.sources !== undefined)
       c.issue([...at, 'sources'], 'give source or sources, not both');
     listed.forEach((s, j) => {
-      if (!sources.has(s))
+      if (!sources.has(s) && !declared.has(s))
         c.issue(
           entry.source !== undefined ? [...at, 'source'] : [...at, 'sources', j],
           `undefined source ${JSON.stringify(s)}`,

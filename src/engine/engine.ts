@@ -122,6 +122,7 @@ export class Engine {
       started_at: new Date(started).toISOString(),
       replica: this.opts.owner,
       checks_run: 0,
+      checks_skipped: 0,
       sources_unavailable: [],
       violations: [],
       transitions: { raised: [], cleared: [] },
@@ -152,6 +153,7 @@ export class Engine {
           source: (name) => outcomes.get(name),
           ...(state.heartbeat ? { heartbeat: state.heartbeat } : {}),
         });
+        if (result.outcome === 'unavailable') summary.checks_skipped++;
         if (result.outcome === 'violation' || result.outcome === 'error')
           summary.violations.push({
             check: check.id,

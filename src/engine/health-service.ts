@@ -37,6 +37,8 @@ export interface HealthServiceOptions {
   failingReceivers: () => Promise<SelfStatus['failing_receivers']>;
   /** How often the background loop looks for due checks (ms). */
   pollMs?: number;
+  /** Told about every cycle this process ran (metrics). */
+  onCycle?: (cycle: CycleSummary) => void;
 }
 
 /** How soon a replica that claimed only its share of the due checks looks again. */
@@ -86,7 +88,7 @@ export class HealthService {
     });
     this.loop = new Loop(
       async () => {
-        await this.engine.runCycle();
+        this.observe(await this.engine.runCycle());
         // Left a share for other replicas: look again soon, in case they do not take it.
         return this.engine.lastClaimLeftWork ? SHARE_RETRY_MS : null;
       },
@@ -139,8 +141,13 @@ export class HealthService {
   }
 
   /** One cycle now, over every check (POST /api/v1/cycles, `sentinel run-cycle`). */
-  runCycle(): Promise<CycleSummary> {
-    return this.engine.runCycle({ all: true });
+  async runCycle(): Promise<CycleSummary> {
+    return this.observe(await this.engine.runCycle({ all: true }));
+  }
+
+  private observe(cycle: CycleSummary): CycleSummary {
+    if (cycle.checks_run > 0) this.opts.onCycle?.(cycle);
+    return cycle;
   }
 
   private noteStoreError(): void {

@@ -57,6 +57,8 @@ export interface CycleSummary {
   started_at: string;
   replica: string;
   checks_run: number;
+  /** Checks skipped because a source they need did not answer (counted in checks_run). */
+  checks_skipped: number;
   sources_unavailable: string[];
   violations: Array<{ check: string; service: string; severity: Severity; message: string }>;
   transitions: { raised: string[]; cleared: string[] };

@@ -283,6 +283,7 @@ describe.each(BACKENDS)('health API (%s)', (backend) => {
     expect(Object.keys(cycle).sort()).toEqual(
       [
         'checks_run',
+        'checks_skipped',
         'cycle_duration_ms',
         'replica',
         'sources_unavailable',
@@ -315,6 +316,13 @@ describe.each(BACKENDS)('health API (%s)', (backend) => {
       'sentinel-store',
       'sentinel-alerting',
     ]);
+
+    const metrics = (await get('/metrics')).body;
+    expect(metrics).toContain('sentinel_health_service_status{service="pipeline",status="critical"} 1');
+    expect(metrics).toContain('sentinel_health_service_status{service="backup",status="healthy"} 1');
+    expect(metrics).toMatch(/sentinel_health_checks_total\{result="violation"\} 1\n/);
+    expect(metrics).toMatch(/sentinel_health_checks_total\{result="ok"\} 4\n/);
+    expect(metrics).toContain('sentinel_health_cycle_duration_seconds_count 1');
 
     const checks = (await get('/api/v1/checks')).json().checks;
     expect(checks.map((c: { id: string }) => c.id)).toContain('rows-advancing');

@@ -94,6 +94,7 @@ checks:
     );
     const first = await t.app.health.runCycle();
     expect(first.sources_unavailable).toEqual(['gone']);
+    expect(first.checks_skipped).toBe(1);
     expect(first.violations).toEqual([]);
     let raisedAt: number | null = null;
     const start = t.clock.now();

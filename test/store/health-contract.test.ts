@@ -16,6 +16,7 @@ function cycle(n: number): CycleSummary {
     started_at: new Date(T0 + n).toISOString(),
     replica: 'r1',
     checks_run: n,
+    checks_skipped: 0,
     sources_unavailable: [],
     violations: [],
     transitions: { raised: [], cleared: [] },
