@@ -188,6 +188,8 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     // Per-request log lines would dominate the ingest hot path; errors are still logged by our handler.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    // Check ids may be 128 characters (the configuration allows it); the default stops at 100.
+    maxParamLength: 256,
     return503OnClosing: true,
     // Plain JSON.parse: bodies are only ever read key by key into fresh null-prototype objects or
     // through strict zod schemas, never merged into existing objects, so a "__proto__" key is just

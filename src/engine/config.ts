@@ -12,11 +12,12 @@ import { durationOrNull } from '../config/duration.js';
 import { isRecord } from '../notify/receivers/common.js';
 import type { PathSegment } from '../config/yaml-source.js';
 import { SEVERITIES, type Severity } from '../alerts/model.js';
+import { DEFAULT_ALERT_LIMITS } from '../alerts/validate.js';
 import { ConditionError, parseCondition, sourcesOf, type Condition } from '../checks/expr/index.js';
 import { DEFAULT_SOURCE_TIMEOUT_MS } from '../sources/source.js';
 import { SOURCE_KINDS, type SourceKind } from '../sources/index.js';
 import { LABEL_NAME_RE, type Matcher } from '../routing/matchers.js';
-import { SELF_SERVICE, withSelfWatchdog } from './self-watchdog.js';
+import { SELF_SERVICE, SELF_SOURCE, withSelfWatchdog } from './self-watchdog.js';
 import {
   CHECK_KINDS,
   SERVICE_SCOPES,
@@ -56,6 +57,8 @@ const NAME_RE = /^[a-z0-9][a-z0-9_.-]{0,127}$/;
 const SOURCE_NAME_RE = /^[a-z_][a-z0-9_]{0,63}$/;
 /** Names conditions cannot refer to as sources (keywords, and the placeholder marker of sourcesOf). */
 const RESERVED_SOURCE_NAMES = ['true', 'false', 'null', 'primary', '__proto__', 'constructor', 'prototype'];
+/** Names of the built-in watchdog's source and service. */
+const RESERVED_BUILTIN = [SELF_SOURCE];
 
 function unknownKeys(
   raw: Record<string, unknown>,
@@ -110,6 +113,40 @@ function bool(
   return v;
 }
 
+/**
+ * `labels` or `annotations` of a check or event rule: names as alert labels take them (a finding
+ * whose labels would not validate could never be raised), values strings within the alert limits.
+ */
+function alertMap(
+  raw: Record<string, unknown>,
+  key: 'labels' | 'annotations',
+  at: PathSegment[],
+  c: IssueCollector,
+): Record<string, string> {
+  const v = raw[key];
+  if (v === undefined || v === null) return {};
+  if (!isRecord(v)) {
+    c.issue([...at, key], 'must be a mapping of names to strings');
+    return {};
+  }
+  const max =
+    key === 'labels'
+      ? DEFAULT_ALERT_LIMITS.maxLabelValueLength
+      : DEFAULT_ALERT_LIMITS.maxAnnotationValueLength;
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(v)) {
+    if (!LABEL_NAME_RE.test(name))
+      c.issue([...at, key, name], 'must be a name of letters, digits and _ (not starting with a digit)');
+    else if (typeof value !== 'string') c.issue([...at, key, name], 'must be a string');
+    else if (value.length > max) c.issue([...at, key, name], `must be at most ${max} characters`);
+    else if (key === 'labels' && RESERVED_LABELS.includes(name))
+      c.issue([...at, key, name], `is set by Sentinel (${RESERVED_LABELS.join(', ')})`);
+    else out[name] = value;
+  }
+  return out;
+}
+
+/** A mapping of names to strings (a service's owner and links). */
 function stringMap(
   raw: Record<string, unknown>,
   key: string,
@@ -124,6 +161,9 @@ function stringMap(
   }
   return v as Record<string, string>;
 }
+
+/** Labels every finding gets from Sentinel; a check's own labels may not override them. */
+const RESERVED_LABELS = ['check', 'scope', 'tier', 'rule'];
 
 function stringList(
   raw: Record<string, unknown>,
@@ -322,6 +362,13 @@ async function parseSources(
       );
       continue;
     }
+    if (RESERVED_BUILTIN.includes(name)) {
+      c.issue(
+        [...at, 'name'],
+        `"${name}" is the built-in source of Sentinel's own checks; choose another name`,
+      );
+      continue;
+    }
     if (RESERVED_SOURCE_NAMES.includes(name)) {
       c.issue(
         [...at, 'name'],
@@ -479,8 +526,8 @@ function parseChecks(
       failAfter: int(entry, 'fail_after', at, c, 1, 1000) ?? 1,
       clearAfter: int(entry, 'clear_after', at, c, 1, 1000) ?? 1,
       runbook: optionalString(entry, 'runbook', at, c),
-      labels: stringMap(entry, 'labels', at, c),
-      annotations: stringMap(entry, 'annotations', at, c),
+      labels: alertMap(entry, 'labels', at, c),
+      annotations: alertMap(entry, 'annotations', at, c),
       pageWhenUpstreamFailing: bool(entry, 'page_when_upstream_failing', at, c) ?? false,
       raisesAlerts: bool(entry, 'alert', at, c) ?? true,
     };
@@ -640,8 +687,8 @@ function parseEventRules(
       groupBy,
       resolveAfterMs: dur(entry, 'resolve_after', at, c),
       runbook: optionalString(entry, 'runbook', at, c),
-      labels: stringMap(entry, 'labels', at, c),
-      annotations: stringMap(entry, 'annotations', at, c),
+      labels: alertMap(entry, 'labels', at, c),
+      annotations: alertMap(entry, 'annotations', at, c),
     });
   });
   return out;

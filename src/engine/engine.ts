@@ -6,7 +6,7 @@ import { evaluateCheck } from '../checks/index.js';
 import { humanDuration } from '../checks/context.js';
 import type { SourceOutcome } from '../sources/source.js';
 import type { Store } from '../store/store.js';
-import { findingAlert, unavailableAlert } from './findings.js';
+import { findingAlert, HEALTH_SOURCE, unavailableAlert } from './findings.js';
 import { inTrouble, serviceStatuses, upstreamsOf } from './health-view.js';
 import type { CheckConfig, HealthConfig } from './model.js';
 import type { SourceRuntime } from './sources-runtime.js';
@@ -68,16 +68,32 @@ export class Engine {
       await tx.health.ensureChecks(ids, now);
       return tx.health.removeOthers(ids);
     });
-    for (const s of gone) {
-      if (!s.firing || s.alertRef === null) continue;
+    if (gone.length > 0) await this.resolveRemoved(gone);
+    this.ensuredFor = cfg;
+  }
+
+  /**
+   * Resolves the alerts of checks no longer configured: their findings, and the source_unavailable
+   * alerts they raised (found by the check named in their annotations).
+   */
+  private async resolveRemoved(gone: readonly CheckState[]): Promise<void> {
+    const ids = new Set(gone.map((s) => s.checkId));
+    const refs = gone.filter((s) => s.firing && s.alertRef !== null).map((s) => s.alertRef!);
+    if (gone.some((s) => s.unavailableAlerts.length > 0)) {
+      const open = await this.opts.store.listAlerts({
+        source: HEALTH_SOURCE,
+        state: 'firing',
+        current: true,
+        limit: 10_000,
+      });
+      for (const a of open)
+        if (a.kind === 'source_unavailable' && ids.has(a.annotations.check ?? '')) refs.push(a.ref);
+    }
+    for (const ref of refs) {
       await this.opts.alerts
-        .resolve(s.alertRef, {
-          actor: 'sentinel-health',
-          note: `check ${s.checkId} was removed from the configuration`,
-        })
+        .resolve(ref, { actor: HEALTH_SOURCE, note: 'its check was removed from the configuration' })
         .catch(() => undefined); // already resolved or gone: nothing to do
     }
-    this.ensuredFor = cfg;
   }
 
   /** Runs the due checks (or every check with `all`); returns what the cycle did. */
@@ -257,7 +273,8 @@ export class Engine {
       const service = cfg.services.get(check.service);
       if (t.raise) {
         if (!before.firing) summary.transitions.raised.push(check.id);
-        const troubled = upstream.get(check.service) ?? [];
+        // Per check: another check of the same service may page whatever its upstreams do.
+        const troubled = check.pageWhenUpstreamFailing ? [] : (upstream.get(check.service) ?? []);
         const extra: Record<string, string> =
           troubled.length > 0 ? { [UPSTREAM_ANNOTATION]: troubled.join(',') } : {};
         if (check.raisesAlerts) alerts.push(findingAlert(check, service, t.raise, 'firing', v, extra));
@@ -266,15 +283,16 @@ export class Engine {
         summary.transitions.cleared.push(check.id);
         if (check.raisesAlerts) alerts.push(findingAlert(check, service, t.next.result!, 'resolved', v));
       }
-      for (const name of t.raiseUnavailable) {
-        summary.transitions.raised.push(`${check.id}:${name}`);
+      // A check that raises no alerts (alert: false) raises none for its sources either.
+      for (const name of check.raisesAlerts ? t.raiseUnavailable : []) {
+        if (!before.unavailableAlerts.includes(name)) summary.transitions.raised.push(`${check.id}:${name}`);
         const since = humanDuration(now - (t.next.unavailableSince ?? now));
         const error = outcomes.get(name);
         const last = error && !error.ok ? error.error : 'none';
         const message = `Source ${name} has not answered for ${since}; checks that need it are skipped. Last error: ${last}`;
         alerts.push(unavailableAlert(check, name, message, 'firing', v));
       }
-      for (const name of t.clearUnavailable) {
+      for (const name of check.raisesAlerts ? t.clearUnavailable : []) {
         summary.transitions.cleared.push(`${check.id}:${name}`);
         alerts.push(unavailableAlert(check, name, `Source ${name} answers again`, 'resolved', v));
       }

@@ -19,6 +19,19 @@ function evidence(result: CheckResult): Record<string, string> {
   };
 }
 
+/**
+ * A finding is re-sent at every evaluation while it holds; its dedupe TTL must outlast the gap
+ * between evaluations, or a check with a long interval would raise a new alert every time.
+ */
+function dedupeTtlMinutes(check: CheckConfig, ctx: ValidationContext): number {
+  return Math.max(ctx.defaultDedupeTtlMinutes, Math.ceil((3 * check.intervalMs) / 60_000));
+}
+
+/** Text cut to fit a limit (an operator-written name or a long evaluation message must not stop a finding). */
+function capped(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 function prepared(input: Record<string, unknown>, ctx: ValidationContext): PreparedAlert {
   const r = validateAlert(input, ctx);
   // Findings are built from validated configuration; a failure here is a bug, not bad input.
@@ -40,8 +53,9 @@ export function findingAlert(
       source: HEALTH_SOURCE,
       service: check.service,
       kind: check.kind,
-      title: check.name,
-      message: result.message,
+      dedupe_ttl_minutes: dedupeTtlMinutes(check, ctx),
+      title: capped(check.name, ctx.limits.maxTitleLength),
+      message: capped(result.message, ctx.limits.maxMessageLength),
       severity: result.severity,
       state,
       labels: {
@@ -80,6 +94,7 @@ export function unavailableAlert(
       source: HEALTH_SOURCE,
       service: check.service,
       kind: 'source_unavailable',
+      dedupe_ttl_minutes: dedupeTtlMinutes(check, ctx),
       title: `Source ${sourceName} unavailable`,
       message,
       severity: 'warning',

@@ -148,8 +148,9 @@ function checkHealth(
     const policy = Math.min(...check.sources.map((s) => cfg.sources.get(s)?.unavailableAfterMs ?? Infinity));
     const since = state.unavailableSince ?? now;
     status = now - since >= policy ? 'stale' : lastKnown(state);
-  } else if (state?.status === 'error') {
-    status = 'degraded';
+  } else if (state?.status === 'error' || state?.status === 'failing') {
+    // Below fail_after, an error counts like a violation does: not yet a finding.
+    status = lastKnown(state);
   } else if (!state || state.status === 'unknown') {
     status = 'unknown';
     message = message ?? `${check.name}: not evaluated yet`;
@@ -157,7 +158,10 @@ function checkHealth(
     status = 'healthy';
   }
   let truthAge: number | null = null;
-  if (lastRun !== null) truthAge = (result?.truthAgeMs ?? 0) + (now - lastRun);
+  // While sources do not answer, the evidence is as old as the outage (at least).
+  if (state?.status === 'unavailable' && state.unavailableSince !== null)
+    truthAge = now - state.unavailableSince;
+  else if (lastRun !== null) truthAge = (result?.truthAgeMs ?? 0) + (now - lastRun);
   return {
     id: check.id,
     name: check.name,
@@ -232,7 +236,8 @@ function reasonOf(
     upstream.length > 0
       ? `; upstream in trouble: ${upstream.map((u) => `${u.service} (${u.status})`).join(', ')}`
       : '';
-  if (status === 'healthy') return `all ${checks.length} checks hold${up}`;
+  if (status === 'healthy')
+    return `${checks.length === 1 ? 'its check holds' : `all ${checks.length} checks hold`}${up}`;
   return `${text}${more}${up}`;
 }
 

@@ -23,7 +23,8 @@ export const CYCLE_LAG_WARNING_MS = 30_000;
 
 const SELF_INTERVAL_MS = 15_000;
 
-function selfCheck(id: string, name: string, runbook: string): Omit<CheckBase, 'kind'> {
+/** alertname gives Sentinel's own findings names like its other alerts (SentinelReceiverFailing), for routes such as alertname=~"Sentinel.*". */
+function selfCheck(id: string, alertname: string, name: string, runbook: string): Omit<CheckBase, 'kind'> {
   return {
     id,
     service: SELF_SERVICE,
@@ -34,7 +35,7 @@ function selfCheck(id: string, name: string, runbook: string): Omit<CheckBase, '
     clearAfter: 1,
     sources: [SELF_SOURCE],
     runbook,
-    labels: {},
+    labels: { alertname },
     annotations: {},
     pageWhenUpstreamFailing: true,
     raisesAlerts: true,
@@ -65,9 +66,12 @@ export function withSelfWatchdog(config: HealthConfig): HealthConfig {
     {
       ...selfCheck(
         SELF_CHECKS.cycleLag,
+        'SentinelCycleLag',
         'Sentinel evaluation cycles are running',
         'docs/runbooks.md#sentinel-cycle-lag',
       ),
+      // The first evaluation after a restart sees the downtime as lag: two in a row must see it.
+      failAfter: 2,
       kind: 'freshness',
       timestamp: parseCondition('[LAST_CYCLE_AT]'),
       warningAfterMs: CYCLE_LAG_WARNING_MS,
@@ -76,6 +80,7 @@ export function withSelfWatchdog(config: HealthConfig): HealthConfig {
     {
       ...selfCheck(
         SELF_CHECKS.store,
+        'SentinelStoreErrors',
         'Sentinel store answers without errors',
         'docs/runbooks.md#sentinel-store',
       ),
@@ -84,7 +89,12 @@ export function withSelfWatchdog(config: HealthConfig): HealthConfig {
       conditions: [parseCondition('[STORE_OK] == true'), parseCondition('[RECENT_STORE_ERRORS] == 0')],
     },
     {
-      ...selfCheck(SELF_CHECKS.alerting, 'Sentinel alerting delivers', 'docs/runbooks.md#sentinel-alerting'),
+      ...selfCheck(
+        SELF_CHECKS.alerting,
+        'SentinelAlertingFailing',
+        'Sentinel alerting delivers',
+        'docs/runbooks.md#sentinel-alerting',
+      ),
       kind: 'condition',
       severity: 'warning',
       // SentinelReceiverFailing already pages per integration; this check is the health view of it.

@@ -15,7 +15,7 @@ export interface Transition {
   raise: CheckResult | null;
   /** Resolve the check's alert. */
   clear: boolean;
-  /** Sources whose unavailability now becomes an alert, and those whose alert clears. */
+  /** Sources whose unavailability is (or stays) an alert, and those whose alert clears. */
   raiseUnavailable: string[];
   clearUnavailable: string[];
 }
@@ -43,12 +43,14 @@ export function transition(
     next.status = 'unavailable';
     next.unavailableSince = state.unavailableSince ?? now;
     // A source unavailable beyond its policy is a finding of its own, raised once and kept.
+    // Raised once the outage outlasts the policy, then refreshed every evaluation while it lasts
+    // (like a finding), so the alert stays current whatever its dedupe TTL.
     for (const name of result.unavailableSources) {
       const policy = sources.get(name)?.unavailableAfterMs ?? Infinity;
-      if (now - next.unavailableSince >= policy && !state.unavailableAlerts.includes(name))
+      if (state.unavailableAlerts.includes(name) || now - next.unavailableSince >= policy)
         t.raiseUnavailable.push(name);
     }
-    next.unavailableAlerts = [...state.unavailableAlerts, ...t.raiseUnavailable];
+    next.unavailableAlerts = [...new Set([...state.unavailableAlerts, ...t.raiseUnavailable])];
     return t;
   }
 

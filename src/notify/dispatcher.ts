@@ -15,6 +15,8 @@ import type { Store, StoreTx } from '../store/store.js';
 import type { NotifyConfig } from './config-types.js';
 import { buildNotificationData } from './data.js';
 import { planFlush } from './flush.js';
+import { HEALTH_SOURCE } from '../engine/findings.js';
+import { EVENTS_SOURCE } from '../engine/events.js';
 import { routingLabels, upstreamSuppression } from './labels.js';
 import type { EscalationState, GroupMember, GroupRow, Notification } from './model.js';
 
@@ -479,8 +481,14 @@ function routeOfGroup(root: Route, alert: Alert, groupKey: string): Route | null
   return null;
 }
 
-/** The source of the alerts in a message, for the per-source throttle ("mixed" when they differ). */
+/**
+ * The source of the alerts in a message, for the per-source throttle ("mixed" when they differ).
+ * Sentinel's own health findings and event alerts count per watched service: they all have one
+ * `source`, and a storm in one service must not hold back another service's page.
+ */
 function originOf(alerts: readonly Alert[]): string {
-  const first = alerts[0]?.source ?? '';
-  return alerts.every((a) => a.source === first) ? first : 'mixed';
+  const origin = (a: Alert): string =>
+    a.source === HEALTH_SOURCE || a.source === EVENTS_SOURCE ? `${a.source}/${a.service}` : a.source;
+  const first = alerts[0] ? origin(alerts[0]) : '';
+  return alerts.every((a) => origin(a) === first) ? first : 'mixed';
 }

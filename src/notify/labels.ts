@@ -1,4 +1,5 @@
 import { UPSTREAM_ANNOTATION, type Alert, type Labels } from '../alerts/model.js';
+import { HEALTH_SOURCE } from '../engine/findings.js';
 
 /**
  * The label set an alert is routed, silenced, inhibited and grouped by, and that receivers show.
@@ -24,7 +25,10 @@ export function routingLabels(
  * The upstream services a firing health finding is blamed on (dependency-aware suppression), or
  * null. Such an alert is muted like an inhibited one: recorded, shown, cleared, but not paged.
  */
-export function upstreamSuppression(alert: Pick<Alert, 'annotations' | 'state' | 'origin'>): string | null {
-  if (alert.state !== 'firing' || alert.origin !== 'native') return null;
+export function upstreamSuppression(
+  alert: Pick<Alert, 'annotations' | 'state' | 'origin' | 'source'>,
+): string | null {
+  // Only the health engine's own findings: an alert posted to the API cannot mute itself this way.
+  if (alert.state !== 'firing' || alert.origin !== 'native' || alert.source !== HEALTH_SOURCE) return null;
   return alert.annotations[UPSTREAM_ANNOTATION] ?? null;
 }

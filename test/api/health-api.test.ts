@@ -121,6 +121,35 @@ describe.each(BACKENDS)('health API (%s)', (backend) => {
     expect((await checkOf('nightly-backup')).heartbeat.status).toBe('paused');
   });
 
+  it('takes pings for check ids up to the 128 characters the configuration allows', async () => {
+    const id = `job-${'x'.repeat(124)}`;
+    t = await notifyApp(
+      backend,
+      `services: [{ name: s }]\nchecks:\n  - { id: ${id}, service: s, kind: heartbeat, period: 1h }\n`,
+    );
+    expect((await post(`/api/v1/heartbeats/${id}`)).statusCode).toBe(200);
+    expect((await checkOf(id)).heartbeat.status).toBe('up');
+  });
+
+  it('does not let an alert posted to the API mute itself with the upstream annotation', async () => {
+    t = await notifyApp(backend, `route: { receiver: r }\nreceivers: [{ name: r }]\n`);
+    const res = await post('/api/v1/alerts', [
+      {
+        service: 'x',
+        kind: 'k',
+        title: 'posted',
+        severity: 'critical',
+        annotations: { suppressed_by_upstream: 'db' },
+      },
+    ]);
+    expect(res.statusCode).toBe(200);
+    const ref = res.json().results[0].alert_ref;
+    expect((await get(`/api/v1/alerts/${ref}`)).json().routing).toMatchObject({
+      state: 'active',
+      suppressed_by_upstream: null,
+    });
+  });
+
   it('detects a run that started and never finished', async () => {
     t = await notifyApp(backend, CONFIG);
     await post('/api/v1/heartbeats/nightly-backup');
@@ -327,6 +356,8 @@ describe.each(BACKENDS)('health API (%s)', (backend) => {
     const checks = (await get('/api/v1/checks')).json().checks;
     expect(checks.map((c: { id: string }) => c.id)).toContain('rows-advancing');
     expect((await get('/api/v1/checks/nope')).statusCode).toBe(404);
+    expect((await get('/api/v1/health?verbose=1')).statusCode).toBe(400);
+    expect((await get('/api/v1/checks?service=x')).statusCode).toBe(400);
     expect((await get('/api/v1/cycles?limit=0')).statusCode).toBe(400);
   });
 });

@@ -132,11 +132,31 @@ describe('health configuration', () => {
       `event_rules:\n  - { id: r, service: api, matchers: ['type=~"("'] }`,
       /event_rules\[0\]\.matchers\[0\] @\d+: /,
     ],
+    [
+      'a label name alerts cannot carry',
+      `checks:\n  - { id: c, service: api, kind: heartbeat, period: 1h, labels: { team-name: x } }`,
+      /checks\[0\]\.labels\.team-name @\d+: must be a name of letters, digits and _/,
+    ],
+    [
+      'a label Sentinel sets itself',
+      `checks:\n  - { id: c, service: api, kind: heartbeat, period: 1h, labels: { check: other } }`,
+      /checks\[0\]\.labels\.check @\d+: is set by Sentinel/,
+    ],
+    [
+      'an event rule label that is not a string',
+      `event_rules:\n  - { id: r, service: api, matchers: ['type="x"'], labels: { team: 7 } }`,
+      /event_rules\[0\]\.labels\.team @\d+: must be a string/,
+    ],
   ])('reports %s', async (_name, yaml, expected) => {
     expect((await issuesOf(`${BASE}${yaml}\n`)).join('\n')).toMatch(expected);
   });
 
   it.each([
+    [
+      'the built-in source name',
+      `  - { name: sentinel, kind: health }`,
+      /sources\[1\]\.name @\d+: "sentinel" is the built-in source/,
+    ],
     [
       'an unknown source kind',
       `  - { name: x, kind: ftp }`,

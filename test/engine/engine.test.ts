@@ -9,6 +9,7 @@ import { PostgresStore } from '../../src/store/postgres/index.js';
 import { notifyApp, type NotifyTestApp } from '../helpers/notify-app.js';
 import { BACKENDS, PG_URL, postgresTestStore } from '../helpers/stores.js';
 import { ManualClock } from '../../src/clock.js';
+import { UPSTREAM_ANNOTATION } from '../../src/alerts/model.js';
 import { JsonEndpoint } from '../helpers/json-endpoint.js';
 
 /*
@@ -112,6 +113,60 @@ checks:
     );
     const report = await t.app.health.report();
     expect(report.services.find((s) => s.name === 'feed')).toMatchObject({ status: 'stale' });
+  });
+
+  it('suppresses per check: a sibling raised in the same cycle does not mute a page_when_upstream_failing check', async () => {
+    feed.body = { up: false, armed: true };
+    t = await notifyApp(
+      backend,
+      `
+services: [{ name: upstream }, { name: down, depends_on: [upstream] }]
+sources:
+  - { name: feed, kind: http, url: '${feedUrl}/status', timeout: 1s }
+checks:
+  - { id: up-ok, service: upstream, kind: condition, source: feed, conditions: ['[BODY].up == true'], severity: critical }
+  - { id: down-plain, service: down, kind: condition, source: feed, conditions: ['[BODY].up == true'] }
+  - { id: down-urgent, service: down, kind: invariant, source: feed, condition: '[BODY].armed == false', page_when_upstream_failing: true }
+`,
+    );
+    await t.app.health.runCycle();
+    const firing = await t.store.store.listAlerts({
+      state: 'firing',
+      current: true,
+      source: 'sentinel-health',
+      limit: 10,
+    });
+    const annotation = (id: string) =>
+      firing.find((a) => a.labels.check === id)!.annotations[UPSTREAM_ANNOTATION];
+    expect(annotation('up-ok')).toBeUndefined();
+    expect(annotation('down-plain')).toBe('upstream');
+    expect(annotation('down-urgent')).toBeUndefined();
+  });
+
+  it('resolves the source_unavailable alerts of a check removed from the configuration', async () => {
+    const port = await closedPort();
+    const yaml = (checks: string) => `
+services: [{ name: feed }]
+sources:
+  - { name: gone, kind: http, url: 'http://127.0.0.1:${port}/', timeout: 500ms, unavailable_after: 10s }
+checks:
+${checks}`;
+    t = await notifyApp(
+      backend,
+      yaml(
+        `  - { id: gone-up, service: feed, kind: condition, source: gone, interval: 10s, conditions: ['[STATUS] == 200'] }\n  - { id: hb, service: feed, kind: heartbeat, period: 1h }\n`,
+      ),
+    );
+    await t.app.health.runCycle();
+    t.clock.advance(10_000);
+    await t.app.health.engine.runCycle();
+    const open = () =>
+      t!.store.store.listAlerts({ state: 'firing', current: true, source: 'sentinel-health', limit: 10 });
+    expect((await open()).map((a) => a.kind)).toEqual(['source_unavailable']);
+    t.writeConfig(yaml(`  - { id: hb, service: feed, kind: heartbeat, period: 1h }\n`));
+    expect((await t.app.http.inject({ method: 'POST', url: '/-/reload' })).statusCode).toBe(200);
+    await t.app.health.engine.runCycle();
+    expect(await open()).toEqual([]);
   });
 
   it('applies a reloaded configuration atomically: new checks run, removed checks resolve their alerts, bad files change nothing', async () => {

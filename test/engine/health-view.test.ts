@@ -124,12 +124,20 @@ describe('health report', () => {
     expect(byName(r, 'dashboard')).toMatchObject({ status: 'critical', problem_scope: 'downstream_surface' });
   });
 
-  it('a failing check that has not reached fail_after leaves the status alone; an error degrades', () => {
+  it('a failing check or an error that has not reached fail_after leaves the status at its last answer', () => {
     const r = report([
       fresh('quotes-fresh', { status: 'failing', firing: false }),
       fresh('executor-up', { status: 'error' }),
+      fresh('dashboard-up', { status: 'error', lastOkAt: null }),
     ]);
     expect(byName(r, 'ingest').status).toBe('healthy');
-    expect(byName(r, 'executor').status).toBe('degraded');
+    expect(byName(r, 'executor').status).toBe('healthy');
+    // Never passed: nothing known yet.
+    expect(byName(r, 'dashboard').status).toBe('unknown');
+  });
+
+  it('counts the truth of a check whose sources stopped answering from when they stopped', () => {
+    const r = report([fresh('quotes-fresh', { status: 'unavailable', unavailableSince: T0 - 20_000 })]);
+    expect(byName(r, 'ingest').truth_age_ms).toBe(20_000);
   });
 });

@@ -84,7 +84,7 @@ describe('check state machine', () => {
     expect(ts[2]!.clear).toBe(true);
   });
 
-  it('raises a source-unavailable finding once the outage outlasts the policy, once, and clears it on answer', () => {
+  it('raises a source-unavailable finding once the outage outlasts the policy, refreshes it while it lasts, and clears it on answer', () => {
     // Policy 30 s, evaluations 10 s apart: unavailable at 0, 10, 20, 30 s -> raised at 30 s.
     const ts = run(conditionCheck('c', 's', 'api', 'true'), [
       'unavailable',
@@ -94,7 +94,7 @@ describe('check state machine', () => {
       'unavailable',
       'ok',
     ]);
-    expect(ts.map((t) => t.raiseUnavailable.length)).toEqual([0, 0, 0, 1, 0, 0]);
+    expect(ts.map((t) => t.raiseUnavailable.length)).toEqual([0, 0, 0, 1, 1, 0]);
     expect(ts[4]!.next.unavailableAlerts).toEqual(['api']);
     expect(ts[5]!.clearUnavailable).toEqual(['api']);
     expect(ts[5]!.next.unavailableSince).toBeNull();

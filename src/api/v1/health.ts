@@ -17,6 +17,8 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 const checkParams = z.object({ id: z.string().min(1).max(128) });
 const cyclesQuery = z.object({ limit: queryInt(1, 1000).optional() }).strict();
+/** Endpoints without parameters still refuse unknown ones (a typo must not be silently ignored). */
+const noQuery = z.object({}).strict();
 
 function checkToApi(check: CheckConfig, state: CheckState | undefined, now: number) {
   return {
@@ -77,9 +79,13 @@ function checkToApi(check: CheckConfig, state: CheckState | undefined, now: numb
 export function registerHealthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const canRead = requireScope(ctx.auth, 'alerts:read');
 
-  app.get('/api/v1/health', { onRequest: canRead }, async () => ctx.health.report());
+  app.get('/api/v1/health', { onRequest: canRead }, async (request) => {
+    parseWith(noQuery, request.query, 'invalid_field');
+    return ctx.health.report();
+  });
 
-  app.get('/api/v1/checks', { onRequest: canRead }, async () => {
+  app.get('/api/v1/checks', { onRequest: canRead }, async (request) => {
+    parseWith(noQuery, request.query, 'invalid_field');
     const cfg = ctx.health.config();
     const states = new Map((await ctx.health.states()).map((s) => [s.checkId, s]));
     const now = ctx.clock.now();
