@@ -19,7 +19,11 @@ const REDIS_URL = process.env.SENTINEL_BENCH_REDIS_URL ?? 'redis://127.0.0.1:637
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const BACKEND = process.env.BENCH_STORE ?? 'sqlite';
-const KINDS = (process.env.BENCH_KINDS ?? 'http,redis,postgres').split(',');
+const KINDS = (process.env.BENCH_KINDS ?? 'http,redis,postgres,anomaly').split(',');
+/** Anomaly checks read an hour of 1 s points each from the store: fewer of them. */
+const ANOMALY_SIZES = (process.env.BENCH_ANOMALY_SIZES ?? '10,100').split(',').map(Number);
+/** Seconds of 1 s samples pushed per anomaly series before measuring (the baseline hour and more). */
+const ANOMALY_HISTORY_S = 70 * 60;
 /** Sources shared by the Redis and PostgreSQL checks. */
 const SHARED_SOURCES = 20;
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -78,6 +82,44 @@ function postgresConfig(n) {
   return { sources, checks };
 }
 
+/** Collapse checks with default baselines, each on its own pushed counter (an hour of 1 s samples). */
+function anomalyConfig(n) {
+  const checks = [];
+  for (let i = 0; i < n; i++)
+    checks.push(
+      `  - { id: a${i}, service: bench, kind: anomaly, detector: collapse, series: { metric: bench_quotes_total, matchers: ['s="${i}"'] }, interval: 1h }`,
+    );
+  return { sources: [], checks };
+}
+
+/** Pushes ANOMALY_HISTORY_S seconds of a 12/s counter per series, ending now. */
+async function anomalyFill(url, n) {
+  const end = Date.now();
+  const start = end - ANOMALY_HISTORY_S * 1000;
+  for (let i = 0; i < n; i++) {
+    let value = 0;
+    for (let s0 = 0; s0 < ANOMALY_HISTORY_S; s0 += 1000) {
+      const samples = [];
+      for (let s = s0; s < Math.min(s0 + 1000, ANOMALY_HISTORY_S); s++) {
+        value += 10 + ((s * 7 + i) % 5);
+        samples.push({
+          metric: 'bench_quotes_total',
+          labels: { s: String(i) },
+          type: 'counter',
+          value,
+          at: new Date(start + s * 1000).toISOString(),
+        });
+      }
+      const res = await fetch(`${url}/api/v1/samples`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ samples }),
+      });
+      if (res.status !== 202) throw new Error(`samples refused: ${res.status} ${await res.text()}`);
+    }
+  }
+}
+
 async function redisFill(n, prefix) {
   // redis-cli --pipe would need a protocol file; a small Lua-free MSET per source is enough.
   const perSource = Math.ceil(n / SHARED_SOURCES);
@@ -104,10 +146,20 @@ function run(cmd, args) {
 async function measure(kind, n, base) {
   const prefix = `sentinel-bench-${process.pid}`;
   const { sources, checks } =
-    kind === 'http' ? httpConfig(n, base) : kind === 'redis' ? redisConfig(n, prefix) : postgresConfig(n);
+    kind === 'http'
+      ? httpConfig(n, base)
+      : kind === 'redis'
+        ? redisConfig(n, prefix)
+        : kind === 'anomaly'
+          ? anomalyConfig(n)
+          : postgresConfig(n);
   if (kind === 'redis') await redisFill(n, prefix);
   // Enough concurrency that a cycle is bound by the work, not by waiting in line.
-  const yaml = `health:\n  concurrency: 64\nservices: [{ name: bench }]\nsources:\n${sources.join('\n')}\nchecks:\n${checks.join('\n')}\n`;
+  const yaml =
+    `health:\n  concurrency: 64\nservices: [{ name: bench }]\nsources:\n${sources.join('\n')}\nchecks:\n${checks.join('\n')}\n`.replace(
+      'sources:\n\n',
+      'sources: []\n',
+    );
   const sentinel = await startSentinel(BACKEND, PG_URL, yaml);
   try {
     // The background loop runs every check once at start: wait for it, so cycles do not overlap.
@@ -117,6 +169,7 @@ async function measure(kind, n, base) {
       if (waited > 120_000) throw new Error('the first background cycle did not finish');
       await new Promise((r) => setTimeout(r, 200));
     }
+    if (kind === 'anomaly') await anomalyFill(sentinel.url, n);
     const walls = [];
     const engine = [];
     const cpu = [];
@@ -162,7 +215,7 @@ async function main() {
   const results = [];
   try {
     for (const kind of KINDS) {
-      for (const n of SIZES) {
+      for (const n of kind === 'anomaly' ? ANOMALY_SIZES : SIZES) {
         const r = await measure(kind, n, base);
         results.push({ kind, n, ...r });
         console.log(

@@ -27,6 +27,7 @@ import { registerAlertmanagerWebhookRoute } from './api/v1/am-webhook.js';
 import { registerHealthRoutes } from './api/v1/health.js';
 import { registerHeartbeatRoutes } from './api/v1/heartbeats.js';
 import { registerPushRoutes } from './api/v1/push.js';
+import { registerSeriesRoutes } from './api/v1/series.js';
 import { emptyHealthConfig } from './engine/config.js';
 import { HealthService } from './engine/health-service.js';
 import type { HealthConfig } from './engine/model.js';
@@ -189,7 +190,7 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     // Check ids may be 128 characters (the configuration allows it); the default stops at 100.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
     // Plain JSON.parse: bodies are only ever read key by key into fresh null-prototype objects or
     // through strict zod schemas, never merged into existing objects, so a "__proto__" key is just
@@ -234,6 +235,7 @@ export async function buildApp(options: AppOptions): Promise<SentinelApp> {
   registerHealthRoutes(http, context);
   registerHeartbeatRoutes(http, context);
   registerPushRoutes(http, context);
+  registerSeriesRoutes(http, context);
 
   const retention =
     options.retention === null

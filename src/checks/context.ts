@@ -1,5 +1,6 @@
 import type { SourceOutcome } from '../sources/source.js';
 import type { HeartbeatState } from '../engine/heartbeat-state.js';
+import type { AnomalyData } from '../engine/anomaly-inputs.js';
 
 /** What a check evaluation can see: the cycle's time and the sources' observations. */
 export interface EvalContext {
@@ -8,6 +9,8 @@ export interface EvalContext {
   source(name: string): SourceOutcome | undefined;
   /** Stored pings of a heartbeat check. */
   heartbeat?: HeartbeatState;
+  /** An anomaly check's series, read before the evaluation. */
+  anomaly?: AnomalyData;
 }
 
 /** The outcome shape the expression evaluator reads (ok with a value, or unavailable). */

@@ -1,4 +1,5 @@
 import type { CheckConfig, CheckKind, CheckResult } from '../engine/model.js';
+import { evaluateAnomaly } from './anomaly.js';
 import { evaluateCondition, evaluateInvariant } from './condition.js';
 import type { EvalContext } from './context.js';
 import { evaluateFreshness } from './freshness.js';
@@ -12,6 +13,7 @@ const EVALUATORS: {
   condition: evaluateCondition,
   invariant: evaluateInvariant,
   heartbeat: evaluateHeartbeat,
+  anomaly: evaluateAnomaly,
 };
 
 export function evaluateCheck(check: CheckConfig, ctx: EvalContext): CheckResult {

@@ -40,6 +40,17 @@ export function optionalString(
   return v;
 }
 
+/** Reports every key of `raw` that is not in `known`. */
+export function unknownKeys(
+  raw: Record<string, unknown>,
+  known: readonly string[],
+  at: PathSegment[],
+  c: IssueCollector,
+): void {
+  for (const key of Object.keys(raw))
+    if (!known.includes(key)) c.issue([...at, key], `unknown option (known: ${known.join(', ')})`);
+}
+
 /** A duration in milliseconds; `positive` refuses 0. */
 export function optionalDuration(
   raw: Record<string, unknown>,
@@ -56,6 +67,32 @@ export function optionalDuration(
     return null;
   }
   return ms;
+}
+
+/** A number within [min, max] (`integer`: whole numbers only). */
+export function optionalNumber(
+  raw: Record<string, unknown>,
+  key: string,
+  at: PathSegment[],
+  c: IssueCollector,
+  opts: { min: number; max: number; integer?: boolean },
+): number | null {
+  const v = raw[key];
+  if (v === undefined || v === null) return null;
+  if (
+    typeof v !== 'number' ||
+    !Number.isFinite(v) ||
+    v < opts.min ||
+    v > opts.max ||
+    (opts.integer === true && !Number.isInteger(v))
+  ) {
+    c.issue(
+      [...at, key],
+      `must be a ${opts.integer ? 'whole number' : 'number'} from ${opts.min} to ${opts.max}`,
+    );
+    return null;
+  }
+  return v;
 }
 
 export function stringListAt(raw: unknown, at: PathSegment[], c: IssueCollector): string[] {

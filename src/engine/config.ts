@@ -6,6 +6,7 @@ import {
   optionalString,
   secretForm,
   stringListAt,
+  unknownKeys,
   type ConfigProblem,
 } from '../config/collect.js';
 import { durationOrNull } from '../config/duration.js';
@@ -17,6 +18,7 @@ import { ConditionError, parseCondition, sourcesOf, type Condition } from '../ch
 import { DEFAULT_SOURCE_TIMEOUT_MS } from '../sources/source.js';
 import { SOURCE_KINDS, type SourceKind } from '../sources/index.js';
 import { LABEL_NAME_RE, type Matcher } from '../routing/matchers.js';
+import { ANOMALY_KEYS, DEFAULT_SERIES_OPTIONS, parseAnomaly, parseSeriesOptions } from './anomaly-config.js';
 import { SELF_SERVICE, SELF_SOURCE, withSelfWatchdog } from './self-watchdog.js';
 import {
   CHECK_KINDS,
@@ -59,16 +61,6 @@ const SOURCE_NAME_RE = /^[a-z_][a-z0-9_]{0,63}$/;
 const RESERVED_SOURCE_NAMES = ['true', 'false', 'null', 'primary', '__proto__', 'constructor', 'prototype'];
 /** Names of the built-in watchdog's source and service. */
 const RESERVED_BUILTIN = [SELF_SOURCE];
-
-function unknownKeys(
-  raw: Record<string, unknown>,
-  known: readonly string[],
-  at: PathSegment[],
-  c: IssueCollector,
-): void {
-  for (const key of Object.keys(raw))
-    if (!known.includes(key)) c.issue([...at, key], `unknown option (known: ${known.join(', ')})`);
-}
 
 /** A positive duration (a zero one with `positive` false). */
 function dur(
@@ -228,6 +220,7 @@ export const DEFAULT_HEALTH_OPTIONS: HealthOptions = {
   execAllow: [],
   concurrency: 16,
   eventHistory: 10_000,
+  series: DEFAULT_SERIES_OPTIONS,
 };
 
 /** The configuration without a file: only Sentinel's own watchdog checks. */
@@ -243,7 +236,12 @@ export function emptyHealthConfig(): HealthConfig {
 
 function parseOptions(raw: Record<string, unknown>, c: IssueCollector): HealthOptions {
   const at: PathSegment[] = ['health'];
-  unknownKeys(raw, ['default_interval', 'cycle_history', 'exec', 'concurrency', 'event_history'], at, c);
+  unknownKeys(
+    raw,
+    ['default_interval', 'cycle_history', 'exec', 'concurrency', 'event_history', 'series'],
+    at,
+    c,
+  );
   let execAllow: string[] = [];
   if (raw.exec !== undefined && raw.exec !== null) {
     if (!isRecord(raw.exec)) c.issue([...at, 'exec'], 'must be a mapping with an allow list');
@@ -261,6 +259,7 @@ function parseOptions(raw: Record<string, unknown>, c: IssueCollector): HealthOp
     execAllow,
     concurrency: int(raw, 'concurrency', at, c, 1, 1000) ?? 16,
     eventHistory: int(raw, 'event_history', at, c, 100, 10_000_000) ?? 10_000,
+    series: parseSeriesOptions(raw.series, [...at, 'series'], c),
   };
 }
 
@@ -466,6 +465,7 @@ const KIND_KEYS: Record<CheckKind, readonly string[]> = {
   condition: ['conditions'],
   invariant: ['condition', 'tier', 'friendly_name'],
   heartbeat: ['period', 'grace', 'max_runtime'],
+  anomaly: ANOMALY_KEYS,
 };
 
 function parseChecks(
@@ -584,6 +584,16 @@ function parseChecks(
         readsListed(cond, [...at, 'condition']);
         const tier = int(entry, 'tier', at, c, 0, 9) ?? 1;
         if (cond) out.set(id, { ...base, kind: 'invariant', sources: listed, tier, condition: cond });
+        return;
+      }
+      case 'anomaly': {
+        if (entry.source !== undefined || entry.sources !== undefined)
+          c.issue(
+            [...at, entry.source !== undefined ? 'source' : 'sources'],
+            'an anomaly check reads series; to record one from a source, give series: {metric, source, value}',
+          );
+        const parsed = parseAnomaly(entry, at, c, sources, declared, options.series);
+        if (parsed) out.set(id, { ...base, kind: 'anomaly', ...parsed });
         return;
       }
       case 'heartbeat': {

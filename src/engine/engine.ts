@@ -6,6 +6,7 @@ import { evaluateCheck } from '../checks/index.js';
 import { humanDuration } from '../checks/context.js';
 import type { SourceOutcome } from '../sources/source.js';
 import type { Store } from '../store/store.js';
+import { prepareAnomalies } from './anomaly-inputs.js';
 import { findingAlert, HEALTH_SOURCE, unavailableAlert } from './findings.js';
 import { inTrouble, serviceStatuses, upstreamsOf } from './health-view.js';
 import type { CheckConfig, HealthConfig } from './model.js';
@@ -162,12 +163,29 @@ export class Engine {
       for (const [name, o] of outcomes) if (!o.ok) summary.sources_unavailable.push(name);
 
       const now = this.opts.clock.now();
+      const anomalyChecks = work.flatMap((s) => {
+        const check = cfg.checks.get(s.checkId)!;
+        return check.kind === 'anomaly' ? [check] : [];
+      });
+      const anomalies =
+        anomalyChecks.length > 0
+          ? await prepareAnomalies(
+              anomalyChecks,
+              outcomes,
+              now,
+              this.opts.store,
+              cfg.options.series,
+              new Map(work.map((s) => [s.checkId, s.result])),
+            )
+          : null;
       const evaluated: Evaluated[] = work.map((state) => {
         const check = cfg.checks.get(state.checkId)!;
+        const anomaly = anomalies?.get(check.id);
         const result = evaluateCheck(check, {
           now,
           source: (name) => outcomes.get(name),
           ...(state.heartbeat ? { heartbeat: state.heartbeat } : {}),
+          ...(anomaly ? { anomaly } : {}),
         });
         if (result.outcome === 'unavailable') summary.checks_skipped++;
         if (result.outcome === 'violation' || result.outcome === 'error')

@@ -13,6 +13,8 @@ import { alertsForEvents, type IngestedEvent } from './events.js';
 import { applyPing, EMPTY_HEARTBEAT, type HeartbeatState, type PingKind } from './heartbeat-state.js';
 import { healthReport, type HealthReport } from './health-view.js';
 import type { HealthConfig } from './model.js';
+import { recordSamples, seriesKey } from '../series/record.js';
+import { SeriesMaintenance } from '../series/maintenance.js';
 import { SourceRuntime } from './sources-runtime.js';
 import type { CheckState, CycleSummary } from './state.js';
 
@@ -67,6 +69,8 @@ export class HealthService {
   private cfg: HealthConfig;
   private runtime: SourceRuntime;
   readonly engine: Engine;
+  /** Rollups and retention of series points (the anomaly layer's history). */
+  readonly seriesMaintenance: SeriesMaintenance;
   private readonly loop: Loop;
   private storeErrors: number[] = [];
   private started = false;
@@ -86,6 +90,12 @@ export class HealthService {
       owner: opts.owner,
       validation: opts.validation,
     });
+    this.seriesMaintenance = new SeriesMaintenance(
+      opts.store,
+      opts.clock,
+      () => this.cfg.options.series,
+      opts.log,
+    );
     this.loop = new Loop(
       async () => {
         this.observe(await this.engine.runCycle());
@@ -120,11 +130,15 @@ export class HealthService {
   async start(background: boolean): Promise<void> {
     await this.runtime.start();
     this.started = true;
-    if (background) this.loop.start();
+    if (background) {
+      this.loop.start();
+      this.seriesMaintenance.start();
+    }
   }
 
   async stop(): Promise<void> {
     await this.loop.stop();
+    await this.seriesMaintenance.stop();
     await this.runtime.stop();
     this.started = false;
   }
@@ -248,7 +262,12 @@ export class HealthService {
 
   async ingestSamples(samples: readonly SampleInput[]): Promise<void> {
     const rows: SampleRow[] = samples.map((s) => ({ ...s, series: seriesKey(s.metric, s.labels) }));
-    await this.opts.store.transaction((tx) => tx.health.upsertSamples(rows));
+    // The newest value (samples sources, freshness) and the series point (anomaly baselines) at once.
+    const now = this.opts.clock.now();
+    await this.opts.store.transaction(async (tx) => {
+      await tx.health.upsertSamples(rows);
+      await recordSamples(tx, samples, now);
+    });
   }
 
   async samples(metric: string): Promise<StoredSample[]> {
@@ -271,10 +290,4 @@ export class HealthService {
     let k = 0;
     return matched.map((m) => ({ matched: m, alert_refs: m.map(() => results[k++]!.alert_ref) }));
   }
-}
-
-/** A series' identity: its metric and its labels in sorted order. */
-export function seriesKey(metric: string, labels: Readonly<Record<string, string>>): string {
-  const names = Object.keys(labels).sort();
-  return `${metric}{${names.map((n) => `${n}=${JSON.stringify(labels[n])}`).join(',')}}`;
 }

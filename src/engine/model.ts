@@ -1,6 +1,7 @@
 import type { Severity } from '../alerts/model.js';
 import type { Condition } from '../checks/expr/index.js';
 import type { Matcher } from '../routing/matchers.js';
+import type { DetectorSpec, Display } from '../anomaly/index.js';
 
 /*
  * The health model as configured: services (the units of health), sources (where values come
@@ -42,7 +43,7 @@ export interface SourceConfig {
   settings: unknown;
 }
 
-export const CHECK_KINDS = ['freshness', 'condition', 'invariant', 'heartbeat'] as const;
+export const CHECK_KINDS = ['freshness', 'condition', 'invariant', 'heartbeat', 'anomaly'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
 export interface CheckBase {
@@ -101,7 +102,32 @@ export interface HeartbeatCheck extends CheckBase {
   maxRuntimeMs: number | null;
 }
 
-export type CheckConfig = FreshnessCheck | ConditionCheck | InvariantCheck | HeartbeatCheck;
+/**
+ * Which stored series an anomaly check reads: every series of `metric` whose labels match
+ * (summed). With `collect`, the check itself records the series: each evaluation reads `value`
+ * from the source and stores it as a point of `metric{source="<source>"}`.
+ */
+export interface SeriesSelector {
+  metric: string;
+  matchers: readonly Matcher[];
+  /** counter (rates, reset-corrected) or gauge; null: as the stored series say. */
+  type: 'counter' | 'gauge' | null;
+  collect: { source: string; value: Condition } | null;
+}
+
+/** A rolling-baseline detector over live series (src/anomaly/); never a replacement for an invariant. */
+export interface AnomalyCheck extends CheckBase {
+  kind: 'anomaly';
+  detector: DetectorSpec;
+  /** The series judged (collapse, spike); for flow_mismatch, null. */
+  series: SeriesSelector | null;
+  /** flow_mismatch: the counter that advances and the one that should follow it. */
+  upstream: SeriesSelector | null;
+  downstream: SeriesSelector | null;
+  display: Display;
+}
+
+export type CheckConfig = FreshnessCheck | ConditionCheck | InvariantCheck | HeartbeatCheck | AnomalyCheck;
 
 /** Raises alerts from pushed events (POST /api/v1/events/ingest), as seed 001's "DAG failed". */
 export interface EventRule {
@@ -132,6 +158,17 @@ export interface HealthOptions {
   concurrency: number;
   /** Pushed events kept for GET /api/v1/events/ingested. */
   eventHistory: number;
+  series: SeriesOptions;
+}
+
+/** Storage of series points (the anomaly layer's history). */
+export interface SeriesOptions {
+  /** Raw points are kept this long (rolling baselines read them). */
+  rawRetentionMs: number;
+  /** 1-minute rollups are kept this long (seasonal baselines read them). */
+  rollupRetentionMs: number;
+  /** A counter not reported for this long counts as not advancing ("no report is no progress"). */
+  counterSilenceMs: number;
 }
 
 export interface HealthConfig {

@@ -8,6 +8,7 @@ import {
   unavailable,
 } from './common.js';
 import type { Source, SourceDefinition, SourceDeps, SourceParseContext } from './source.js';
+import { METRIC_NAME_RE } from '../series/record.js';
 
 /*
  * `samples`: progress pushed to Sentinel (POST /api/v1/samples), read back from the store. Several
@@ -24,7 +25,6 @@ export interface SamplesSettings {
   timeoutMs: number;
 }
 
-const METRIC_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Series listed one by one in the value (the sum and times cover all of them). */
 const SERIES_SHOWN = 100;
 
@@ -32,7 +32,7 @@ async function parse(raw: Record<string, unknown>, ctx: SourceParseContext): Pro
   reportUnknown(raw, ctx, ['metric', 'matchers']);
   const timeoutMs = parseTimeout(raw, ctx);
   const metric = requiredString(raw, ctx, 'metric');
-  if (metric !== null && !METRIC_RE.test(metric))
+  if (metric !== null && !METRIC_NAME_RE.test(metric))
     ctx.issue('metric', 'must be a metric name such as quotes_published_total');
   const matchers: Matcher[] = [];
   if (raw.matchers !== undefined && raw.matchers !== null) {

@@ -10,6 +10,7 @@ import type {
 import type { Incident, IncidentStatus, SignatureState } from '../incidents/model.js';
 import type { SqlHealth } from './sql/health.js';
 import type { SqlNotify } from './sql/notify.js';
+import type { SqlSeries } from './sql/series.js';
 
 /**
  * The notification tables' operations. Both backends run the same statements (src/store/sql/), so
@@ -18,6 +19,8 @@ import type { SqlNotify } from './sql/notify.js';
 export type NotifyOps = SqlNotify;
 /** The health engine's tables (check state, cycles, heartbeat pings), shared like NotifyOps. */
 export type HealthOps = SqlHealth;
+/** The series tables of the anomaly layer (points, 1-minute rollups), shared like NotifyOps. */
+export type SeriesOps = SqlSeries;
 
 /*
  * The storage interface. Business rules (dedupe, the claim state machine, incidents) live in shared
@@ -154,6 +157,8 @@ export interface StoreTx {
   readonly notify: NotifyOps;
   /** The health engine's tables, inside this transaction. */
   readonly health: HealthOps;
+  /** The series tables, inside this transaction. */
+  readonly series: SeriesOps;
 }
 
 export interface TransactionOptions {
@@ -192,6 +197,8 @@ export interface Store {
   readonly notify: NotifyOps;
   /** The health engine's tables, read outside any transaction. */
   readonly health: HealthOps;
+  /** The series tables, read outside any transaction. */
+  readonly series: SeriesOps;
 
   getIncident(ref: string): Promise<Incident | null>;
   listIncidents(query: IncidentQuery): Promise<Incident[]>;

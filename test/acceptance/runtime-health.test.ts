@@ -72,7 +72,7 @@ describe.each(BACKENDS)('seed 000: stale quotes behind a healthy-looking ingest 
       .replace('http://127.0.0.1:9099/alerts', `${urls.oncall}/alerts`);
     const quotesUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     t = await notifyApp(backend, yaml, {}, { QUOTES_DB_URL: quotesUrl });
-    ingest.body = { websocket: { connected: true }, quotes_published: 1 };
+    ingest.body = { websocket: { connected: true, reconnects: 0 }, quotes_published: 1 };
     executor.body = { armed: false };
     dashboard.body = { status: 'healthy' };
   });

@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PG_URL, type Backend } from '../helpers/stores.js';
+import { ChildDatabases } from '../helpers/child-databases.js';
 import { killHard, startChildServer, stopGracefully, type ChildServer } from '../helpers/child-server.js';
 
 /**
@@ -13,27 +8,8 @@ import { killHard, startChildServer, stopGracefully, type ChildServer } from '..
  * must be there.
  */
 
-const dirs: string[] = [];
-const schemas: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  if (schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await client.end();
-});
-
-function setup(backend: Backend): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-kill9-'));
-  dirs.push(dir);
-  if (backend === 'sqlite') return ['--database', `sqlite:${join(dir, 'sentinel.db')}`];
-  const schema = `k9_${randomBytes(5).toString('hex')}`;
-  schemas.push(schema);
-  const config = join(dir, 'sentinel.yml');
-  writeFileSync(config, `database:\n  postgres:\n    schema: ${schema}\n`);
-  return ['--config', config, '--database', PG_URL];
-}
+const databases = new ChildDatabases();
+afterAll(() => databases.cleanup());
 
 async function ingestUntilKilled(
   server: ChildServer,
@@ -86,7 +62,7 @@ async function listAll(url: string): Promise<Map<string, number>> {
 
 describe.each(['sqlite', 'postgres'] as const)('kill -9 during concurrent ingest (%s)', (backend) => {
   it('loses no acknowledged alert and no acknowledged occurrence', { timeout: 60_000 }, async () => {
-    const args = setup(backend);
+    const args = databases.args(backend, 'k9');
     const server = await startChildServer(args);
     const acked = new Map<string, number>();
     let killed = false;

@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killHard, startChildServer, stopGracefully, type ChildServer } from '../helpers/child-server.js';
 import { eventually } from '../helpers/live-app.js';
-import { BACKENDS, PG_URL, type Backend } from '../helpers/stores.js';
+import { ChildDatabases } from '../helpers/child-databases.js';
+import { BACKENDS, type Backend } from '../helpers/stores.js';
 import { CaptureServer } from '../helpers/webhook-server.js';
 
 /*
@@ -15,37 +11,18 @@ import { CaptureServer } from '../helpers/webhook-server.js';
  * reach the receiver, in the order acknowledged, never twice under two different idempotency keys.
  */
 
-const dirs: string[] = [];
-const schemas: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  if (schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  for (const s of schemas) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await client.end();
-});
+const databases = new ChildDatabases();
+afterAll(() => databases.cleanup());
 
 function setup(backend: Backend, hookUrl: string): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'sentinel-nkill9-'));
-  dirs.push(dir);
-  let yaml = `
+  const yaml = `
 route: { receiver: hook, group_by: [n], group_wait: 0s }
 receivers: [{ name: hook, webhook_configs: [{ url: "${hookUrl}/hook" }] }]
 notifications:
   throttle: { per_source: 0s }
   delivery: { initial_backoff: 100ms, max_backoff: 500ms }
 `;
-  const args: string[] = [];
-  if (backend === 'sqlite') args.push('--database', `sqlite:${join(dir, 'sentinel.db')}`);
-  else {
-    const schema = `nk9_${randomBytes(5).toString('hex')}`;
-    schemas.push(schema);
-    yaml += `database:\n  postgres:\n    schema: ${schema}\n`;
-    args.push('--database', PG_URL);
-  }
-  writeFileSync(join(dir, 'sentinel.yml'), yaml);
-  return ['--config', join(dir, 'sentinel.yml'), ...args];
+  return databases.args(backend, 'nk9', yaml);
 }
 
 /** Posts alerts n = 0, 1, 2, ... one at a time until the server dies; returns the acknowledged ones. */

@@ -148,6 +148,9 @@ describe('PostgreSQL store (smoke)', () => {
       'replicas',
       'samples',
       'schema_migrations',
+      'series',
+      'series_points',
+      'series_rollups',
       'signature_state',
       'silences',
     ]);

@@ -7,6 +7,7 @@ import type { IngestedEvent } from '../../engine/events.js';
 import { requireScope } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { cursorParam, parseWith, queryInt } from '../params.js';
+import { METRIC_NAME_RE } from '../../series/record.js';
 
 /*
  * Progress pushed by the watched system: samples (counters and gauges such as quotes published or
@@ -19,7 +20,6 @@ export const MAX_PUSH_ITEMS = 1000;
 /** A timestamp further ahead than this is refused (a clock that is wrong would hide staleness). */
 const MAX_FUTURE_MS = 5 * 60_000;
 
-const METRIC_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const EVENT_TYPE_RE = /^[a-z][a-z0-9_.:-]{0,127}$/;
 
 function labelsSchema(ctx: ApiContext) {
@@ -53,7 +53,9 @@ export function registerPushRoutes(app: FastifyInstance, ctx: ApiContext): void 
         .array(
           z
             .object({
-              metric: z.string().regex(METRIC_RE, 'must be a metric name such as quotes_published_total'),
+              metric: z
+                .string()
+                .regex(METRIC_NAME_RE, 'must be a metric name such as quotes_published_total'),
               labels,
               type: z.enum(['counter', 'gauge']).default('gauge'),
               value: z.number().refine(Number.isFinite, 'must be a finite number'),
@@ -115,7 +117,7 @@ export function registerPushRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.get('/api/v1/samples', { onRequest: canRead }, async (request) => {
     const q = parseWith(
-      z.object({ metric: z.string().regex(METRIC_RE, 'must be a metric name') }).strict(),
+      z.object({ metric: z.string().regex(METRIC_NAME_RE, 'must be a metric name') }).strict(),
       request.query,
       'invalid_field',
     );

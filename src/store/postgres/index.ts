@@ -33,6 +33,7 @@ import {
   type SignatureCountRow,
 } from './rows.js';
 import { SqlHealth } from '../sql/health.js';
+import { SqlSeries } from '../sql/series.js';
 import { SqlNotify } from '../sql/notify.js';
 import { pgRunner } from './runner.js';
 import { PgTx } from './tx.js';
@@ -101,6 +102,7 @@ export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
   readonly notify: SqlNotify;
   readonly health: SqlHealth;
+  readonly series: SqlSeries;
   private closed = false;
 
   private constructor(
@@ -111,6 +113,7 @@ export class PostgresStore implements Store {
   ) {
     this.notify = new SqlNotify(pgRunner(() => this.pool));
     this.health = new SqlHealth(pgRunner(() => this.pool));
+    this.series = new SqlSeries(pgRunner(() => this.pool));
   }
 
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { MigrationReport } from '../store.js';
 import { healthSchemaSql } from '../sql/health-schema.js';
 import { notifySchemaSql } from '../sql/notify-schema.js';
+import { seriesSchemaSql } from '../sql/series-schema.js';
 import { MIGRATION_LOCK_CLASS } from './locks.js';
 
 /**
@@ -133,6 +134,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'health',
     sql: healthSchemaSql('postgres'),
+  },
+  {
+    version: 5,
+    name: 'series',
+    sql: seriesSchemaSql('postgres'),
   },
 ];
 

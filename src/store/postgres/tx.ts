@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { SqlHealth } from '../sql/health.js';
+import { SqlSeries } from '../sql/series.js';
 import { SqlNotify } from '../sql/notify.js';
 import { pgRunner } from './runner.js';
 import { contentHash } from '../../alerts/fingerprint.js';
@@ -126,6 +127,7 @@ export class PgTx implements StoreTx {
   private finished = false;
   readonly notify: SqlNotify;
   readonly health: SqlHealth;
+  readonly series: SqlSeries;
 
   constructor(
     private readonly conn: pg.PoolClient,
@@ -133,6 +135,7 @@ export class PgTx implements StoreTx {
   ) {
     this.notify = new SqlNotify(pgRunner(() => this.client));
     this.health = new SqlHealth(pgRunner(() => this.client));
+    this.series = new SqlSeries(pgRunner(() => this.client));
   }
 
   /**

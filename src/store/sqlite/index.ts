@@ -16,6 +16,7 @@ import type {
   TransactionOptions,
 } from '../store.js';
 import { SqlHealth } from '../sql/health.js';
+import { SqlSeries } from '../sql/series.js';
 import { SqlNotify } from '../sql/notify.js';
 import { SqliteCache } from './cache.js';
 import { sqliteRunner } from './runner.js';
@@ -94,6 +95,7 @@ export class SqliteStore implements Store {
   /** Notification tables on the read connection: API reads that never wait for the writer. */
   readonly notify: SqlNotify;
   readonly health: SqlHealth;
+  readonly series: SqlSeries;
 
   constructor(opts: SqliteStoreOptions) {
     const memory = opts.path === ':memory:';
@@ -126,6 +128,7 @@ export class SqliteStore implements Store {
     }
     this.notify = new SqlNotify(sqliteRunner((sql) => this.read(sql)));
     this.health = new SqlHealth(sqliteRunner((sql) => this.read(sql)));
+    this.series = new SqlSeries(sqliteRunner((sql) => this.read(sql)));
     this.flushIntervalMs = opts.touchFlushIntervalMs ?? 5000;
     this.flushThreshold = opts.touchFlushThreshold ?? 50_000;
   }

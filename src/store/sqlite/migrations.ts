@@ -1,5 +1,6 @@
 import { healthSchemaSql } from '../sql/health-schema.js';
 import { notifySchemaSql } from '../sql/notify-schema.js';
+import { seriesSchemaSql } from '../sql/series-schema.js';
 
 /**
  * SQLite schema, as ordered, versioned migrations. Each runs once inside a transaction and is
@@ -129,5 +130,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'health',
     sql: healthSchemaSql('sqlite'),
+  },
+  {
+    version: 4,
+    name: 'series',
+    sql: seriesSchemaSql('sqlite'),
   },
 ];

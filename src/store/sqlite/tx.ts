@@ -3,6 +3,7 @@ import type { Alert, AlertHead, EventDraft } from '../../alerts/model.js';
 import type { Incident, SignatureState } from '../../incidents/model.js';
 import type { AlertTouch, ClaimQuery, StoreTx } from '../store.js';
 import { SqlHealth } from '../sql/health.js';
+import { SqlSeries } from '../sql/series.js';
 import { SqlNotify } from '../sql/notify.js';
 import { placeholders } from '../sql/runner.js';
 import type { PendingTouch } from './cache.js';
@@ -52,11 +53,13 @@ export class SqliteTx implements StoreTx {
 
   readonly notify: SqlNotify;
   readonly health: SqlHealth;
+  readonly series: SqlSeries;
 
   constructor(private readonly s: SqliteStore) {
     const runner = sqliteRunner((sql) => s.stmt(sql));
     this.notify = new SqlNotify(runner);
     this.health = new SqlHealth(runner);
+    this.series = new SqlSeries(runner);
   }
 
   private get cache() {
