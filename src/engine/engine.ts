@@ -119,12 +119,15 @@ export class Engine {
           });
         }
         // A fair share of what is due: replicas that poll a moment later take the rest, so the
-        // checks spread over the replicas instead of going to whichever polls first.
+        // checks spread over the replicas instead of going to whichever polls first. The share is
+        // of everything due in this pass, including what another replica has just claimed, so the
+        // last replica to ask takes all that is left instead of half of it.
         await tx.health.touchReplica(this.opts.owner, started);
         const live = (await tx.health.replicas(started - REPLICA_LIVE_MS)).length;
         const due = await tx.health.dueCount(started);
-        const limit = Math.min(batch, Math.max(1, Math.ceil(due / Math.max(1, live))));
-        more = due > limit;
+        const share = Math.ceil(due.total / Math.max(1, live));
+        const limit = Math.min(batch, Math.max(1, Math.min(due.free, share)));
+        more = due.free > limit;
         return tx.health.claim({
           now: started,
           owner: this.opts.owner,

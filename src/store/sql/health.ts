@@ -143,13 +143,17 @@ export class SqlHealth {
     return rows.map((r) => ({ id: r.id, startedAt: int(r.started_at), seenAt: int(r.seen_at) }));
   }
 
-  /** How many checks are due and not leased at `now`. */
-  async dueCount(now: number): Promise<number> {
-    const rows = await this.db.all<{ n: Num }>(
-      'SELECT count(*) AS n FROM check_state WHERE next_run_at <= ? AND (lease_until IS NULL OR lease_until <= ?)',
+  /**
+   * The checks due at `now`: `free` ones are not leased; `total` also counts those leased by a
+   * replica that is running them in this pass (a claim leaves next_run_at alone until the save).
+   */
+  async dueCount(now: number): Promise<{ free: number; total: number }> {
+    const rows = await this.db.all<{ free: Num | null; total: Num }>(
+      `SELECT sum(CASE WHEN lease_until IS NULL OR lease_until <= ? THEN 1 ELSE 0 END) AS free, count(*) AS total
+         FROM check_state WHERE next_run_at <= ?`,
       [now, now],
     );
-    return int(rows[0]?.n ?? 0);
+    return { free: int(rows[0]?.free ?? 0), total: int(rows[0]?.total ?? 0) };
   }
 
   /**
