@@ -187,7 +187,9 @@ describe.each(BACKENDS)('anomaly layer (%s)', (backend) => {
     // Quotes flow again: the warning clears.
     const recovery = await run(180, () => 12);
     expect(recovery.flatMap((c) => c.cleared)).toContain('quote-rate');
-  });
+    // Close to two simulated hours of 1 s samples pushed over the API: 5-16 s here, so a slow CI
+    // machine gets room beyond the default 30 s.
+  }, 120_000);
 
   it('flags a flow mismatch when the downstream counter stops while the upstream advances', async () => {
     const url = await feed.start();
@@ -234,7 +236,7 @@ describe.each(BACKENDS)('anomaly layer (%s)', (backend) => {
     expect(storm.flatMap((c) => c.raised)).toContain('reconnects');
     const check = await checkOf('reconnects');
     expect(check.result.message).toMatch(/reconnects [\d.]+\/min vs baseline [\d.]+\/min/);
-  });
+  }, 60_000);
 
   it('answers bad series queries with coded 400s naming the field', async () => {
     const url = await feed.start();
